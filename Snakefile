@@ -1,0 +1,26 @@
+# deidflow: de-identify a BIDS-like study into a shareable release, a secrets store, a risk report and provenance.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ids.smk"
+include: "workflow/rules/tabular.smk"
+include: "workflow/rules/dicom.smk"
+include: "workflow/rules/mri.smk"
+include: "workflow/rules/media.smk"
+include: "workflow/rules/text.smk"
+include: "workflow/rules/synth.smk"
+include: "workflow/rules/risk.smk"
+include: "workflow/rules/release.smk"
+
+
+rule all:
+    input:
+        RELEASE,
+        f"{REPORTS}/risk.html",
+    default_target: True

@@ -1,0 +1,10 @@
+"""Write the release's dataset_description.json (BIDS) with GeneratedBy naming this deidflow."""
+
+from deidflow.parts import PartWriter
+from deidflow.provenance import job
+from deidflow.release import write_dataset_description
+
+with job(snakemake) as log:
+    with PartWriter(snakemake.output[0], "dataset", None) as part:
+        write_dataset_description(snakemake.input, snakemake.params.release, part)
+    log.info("dataset_description.json written")

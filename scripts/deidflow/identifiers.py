@@ -1,0 +1,67 @@
+"""The study's known identifier values (from its tables and labels), for the leak scan and the transcript step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from .discovery import read_participants
+from .subjects import SubjectRecord
+
+KINDS = ("name", "email", "phone", "address", "place", "date", "id", "org", "postcode", "subject_label", "other")
+
+
+def study_identifiers(
+    bids_dir: str | Path,
+    columns: Mapping[str, str],
+    records: Mapping[str, SubjectRecord],
+    extra: list[str] = (),
+) -> dict[str, Any]:
+    """{"subjects": {pseudonym: [{value, kind, column}]}, "global": [...]} from participants.tsv and phenotype tables.
+
+    `columns` maps a column name (in any table) to its identifier kind. Every subject's own label (with and without
+    the sub- prefix) and its session labels are identifiers too.
+    """
+    bids_dir = Path(bids_dir)
+    by_original = {r.original: r for r in records.values()}
+    per_subject: dict[str, list[dict[str, str]]] = {r.pseudonym: [] for r in records.values()}
+    for record in records.values():
+        items = per_subject[record.pseudonym]
+        items.append({"value": f"sub-{record.original}", "kind": "subject_label", "column": "participant_id"})
+        items.append({"value": record.original, "kind": "subject_label", "column": "participant_id"})
+        for ses in record.sessions:
+            if ses != record.sessions[ses]:
+                items.append({"value": f"ses-{ses}", "kind": "subject_label", "column": "session"})
+    tables = [bids_dir / "participants.tsv", *sorted((bids_dir / "phenotype").glob("*.tsv"))]
+    for path in tables:
+        table = read_participants(path) if path.name == "participants.tsv" else _read_table(path)
+        for column, kind in columns.items():
+            if column not in table.columns or "participant_id" not in table.columns:
+                continue
+            for pid, value in zip(table["participant_id"], table[column]):
+                record = by_original.get(str(pid).strip().removeprefix("sub-"))
+                value = str(value).strip()
+                if record is None or not value or value.lower() in ("n/a", "na", "nan", "none"):
+                    continue
+                per_subject[record.pseudonym].append({"value": value, "kind": kind, "column": column})
+    global_items = [{"value": str(v), "kind": "other", "column": "config"} for v in extra if str(v).strip()]
+    return {
+        "subjects": {p: _unique(items) for p, items in sorted(per_subject.items())},
+        "global": _unique(global_items),
+    }
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not a readable tab-separated table ({str(err).strip()})") from None
+
+
+def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: dict[tuple[str, str, str], dict[str, str]] = {}
+    for item in items:
+        seen.setdefault((item["value"], item["kind"], item["column"]), item)
+    return [seen[k] for k in sorted(seen)]

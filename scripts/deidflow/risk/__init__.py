@@ -1,0 +1,1 @@
+"""Risk measures, the leak scan and the report that gates a release."""

@@ -1,0 +1,71 @@
+"""The secrets store: a directory outside the release (mode 0700, files 0600) for keys, mappings and date shifts."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from .io import atomic_write_bytes, atomic_write_json, read_json
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+class SecretsError(RuntimeError):
+    """The secrets store is missing, unsafe or unreadable."""
+
+
+class SecretStore:
+    """A directory of secret files with owner-only permissions."""
+
+    def __init__(self, path: str | os.PathLike, release_dir: str | os.PathLike | None = None):
+        self.path = Path(path)
+        if release_dir is not None:
+            release = Path(release_dir).resolve()
+            mine = self.path.resolve()
+            if mine == release or release in mine.parents or mine in release.parents:
+                raise SecretsError(
+                    f"secrets_dir {self.path} overlaps release_dir {release_dir}: keep the secrets store outside the "
+                    "release (set secrets_dir to a separate folder)"
+                )
+
+    def ensure(self) -> Path:
+        """Create the store with mode 0700 (tightening an existing directory's mode)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.path, DIR_MODE)
+        return self.path
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def exists(self, name: str) -> bool:
+        return self.file(name).is_file()
+
+    def write_bytes(self, name: str, data: bytes) -> Path:
+        self.ensure()
+        return atomic_write_bytes(self.file(name), data, mode=FILE_MODE)
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        self.ensure()
+        return atomic_write_json(self.file(name), obj, mode=FILE_MODE)
+
+    def read_bytes(self, name: str) -> bytes:
+        path = self.file(name)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise SecretsError(f"{path}: secret file not found") from None
+        except PermissionError:
+            raise SecretsError(f"{path}: secret file not readable (check its owner and permissions)") from None
+
+    def read_json(self, name: str) -> Any:
+        return read_json(self.file(name))
+
+
+def check_private(path: str | os.PathLike) -> None:
+    """Refuse a key file that others can read (like ssh does)."""
+    mode = Path(path).stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SecretsError(f"{path}: key file is readable by group or others (mode {oct(mode & 0o777)}); chmod 600 it")

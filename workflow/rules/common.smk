@@ -1,0 +1,105 @@
+# Dataset discovery, pseudonyms, input functions and wildcard constraints shared by every rule file.
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from deidflow.discovery import discover
+from deidflow.pseudonyms import build_subjects, load_key
+from deidflow.secrets import SecretStore
+from deidflow.subjects import pseudonymize_path
+
+validate(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+for _section in ("tables", "dicom", "media", "text", "mri", "synth"):
+    _schema = Path(workflow.basedir) / f"workflow/schemas/{_section}.schema.yaml"
+    if _schema.is_file():
+        validate(config[_section], _schema)
+
+BIDS = config["bids_dir"]
+WORK = config["work_dir"]
+SECRETS = config["secrets_dir"]
+RELEASE = config["release_dir"]
+REPORTS = config["reports_dir"]
+LOGS = config["logs_dir"]
+BENCH = f"{LOGS}/benchmarks"
+SUBJECTS_JSON = f"{SECRETS}/subjects.json"
+IDENTIFIERS_JSON = f"{WORK}/identifiers/study.json"
+INVENTORY_JSON = f"{WORK}/inventory.json"
+
+INVENTORY = discover(BIDS)
+STORE = SecretStore(SECRETS, release_dir=RELEASE)
+RECORDS = build_subjects(INVENTORY.sessions, config, load_key(config), STORE)
+BY_ORIGINAL = {record.original: record for record in RECORDS.values()}
+SUBJECTS = sorted(RECORDS)
+
+_FILES = defaultdict(list)
+for _file in INVENTORY.files:
+    _FILES[(_file.kind, _file.subject)].append(f"{BIDS}/{_file.relpath}")
+
+# Parts that reach the release: subject parts (part name -> the input kinds it consumes) and global ones.
+SUBJECT_PARTS = {}
+GLOBAL_PARTS = {"dataset": ("dataset_description",)}
+# Risk sections computed over the whole study (besides the risk.json inside each part).
+RISK_SECTIONS = ["inventory", "leaks"]
+
+
+wildcard_constraints:
+    subject="[A-Za-z0-9]+",
+
+
+def _kinds(value):
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def subject_files(*kinds):
+    """Input function: the current subject's input files of the given kinds."""
+
+    def files(wildcards):
+        original = RECORDS[wildcards.subject].original
+        return [path for kind in kinds for path in _FILES[(kind, original)]]
+
+    return files
+
+
+def subjects_with(*kinds):
+    """Pseudonyms of subjects that have input files of any of the given kinds."""
+    return [s for s in SUBJECTS if any(_FILES[(kind, RECORDS[s].original)] for kind in kinds)]
+
+
+def part_dirs():
+    """Every part directory the release is assembled from."""
+    dirs = [
+        f"{WORK}/parts/{part}/{subject}"
+        for part, kinds in SUBJECT_PARTS.items()
+        for subject in subjects_with(*_kinds(kinds))
+    ]
+    return dirs + [f"{WORK}/parts/{part}/_global" for part in GLOBAL_PARTS]
+
+
+def consumed_kinds():
+    kinds = set()
+    for value in [*SUBJECT_PARTS.values(), *GLOBAL_PARTS.values()]:
+        kinds.update(_kinds(value))
+    return kinds
+
+
+def withheld_inputs():
+    """Input files no enabled part consumes, with pseudonymized paths and a reason (for the report)."""
+    consumed = consumed_kinds()
+    withheld = []
+    for item in INVENTORY.files:
+        if item.kind in consumed:
+            continue
+        path = item.relpath
+        if item.subject is not None:
+            path = pseudonymize_path(path, BY_ORIGINAL[item.subject])
+        reason = item.reason if item.kind == "unknown" else f"no enabled rule de-identifies {item.kind} files"
+        withheld.append({"source": path, "kind": item.kind, "reason": reason})
+    return withheld
+
+
+def risk_sections():
+    return [f"{WORK}/risk/{name}.json" for name in RISK_SECTIONS]

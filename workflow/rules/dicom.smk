@@ -1,0 +1,1 @@
+# Rules of the dicom step (see docs/contracts.md).

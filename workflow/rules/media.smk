@@ -1,0 +1,1 @@
+# Rules of the media step (see docs/contracts.md).

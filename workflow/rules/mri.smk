@@ -1,0 +1,1 @@
+# Rules of the mri step (see docs/contracts.md).

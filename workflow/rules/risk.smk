@@ -1,0 +1,50 @@
+# The leak scan over every released byte, the risk report and the gate that fails a run.
+
+
+rule leak_scan:
+    input:
+        parts=part_dirs(),
+        identifiers=IDENTIFIERS_JSON,
+    output:
+        f"{WORK}/risk/leaks.json",
+    log:
+        f"{LOGS}/leak_scan.log",
+    benchmark:
+        f"{BENCH}/leak_scan.tsv"
+    params:
+        enabled=config["risk"]["leak_scan"],
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/leak_scan.py"
+
+
+rule risk_report:
+    input:
+        sections=risk_sections(),
+        parts=part_dirs(),
+    output:
+        json=f"{REPORTS}/risk.json",
+        html=f"{REPORTS}/risk.html",
+    log:
+        f"{LOGS}/risk_report.log",
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/risk_report.py"
+
+
+rule gate:
+    input:
+        f"{REPORTS}/risk.json",
+    output:
+        f"{WORK}/gate.passed",
+    log:
+        f"{LOGS}/gate.log",
+    params:
+        enforce=config["risk"]["gate"],
+    conda:
+        "../../envs/core.yaml"
+    localrule: True
+    script:
+        "../../scripts/gate.py"

@@ -1,0 +1,1 @@
+# Rules of the synth step (see docs/contracts.md).

@@ -1,0 +1,1 @@
+# Rules of the tabular step (see docs/contracts.md).

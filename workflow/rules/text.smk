@@ -1,0 +1,1 @@
+# Rules of the text step (see docs/contracts.md).
