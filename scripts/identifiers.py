@@ -1,5 +1,7 @@
 """Collect the study's known identifier values (for the leak scan and the transcript step)."""
 
+from pathlib import Path
+
 from deidflow.identifiers import study_identifiers
 from deidflow.io import atomic_write_json
 from deidflow.provenance import job
@@ -7,7 +9,7 @@ from deidflow.subjects import read_subjects
 
 with job(snakemake) as log:
     ids = study_identifiers(
-        snakemake.params.bids_dir,
+        Path(snakemake.input.participants).parent,
         snakemake.params.columns,
         read_subjects(snakemake.input.subjects),
         snakemake.params.extra,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections import Counter
@@ -89,14 +90,30 @@ def classify(relpath: str) -> InputFile:
     return InputFile(relpath, "unknown", reason="outside the layout deidflow knows")
 
 
+def read_tsv(path: Path) -> pd.DataFrame:
+    """A BIDS TSV as strings; a ragged row, a bad encoding or an empty file is a clear error naming the line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise StudyError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); re-save it as UTF-8") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise StudyError(f"{path}: empty table (a header row is required)")
+    width = lines[0].count("\t")
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() and line.count("\t") != width:
+            raise StudyError(
+                f"{path}: not a readable tab-separated table (line {number} has {line.count(chr(9)) + 1} fields, "
+                f"the header has {width + 1})"
+            )
+    return pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, na_filter=False)
+
+
 def read_participants(path: Path) -> pd.DataFrame:
     """participants.tsv as strings, with a clear error for a missing, malformed or duplicated table."""
     if not path.is_file():
         raise StudyError(f"{path}: participants.tsv not found; every study needs one (BIDS)")
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise StudyError(f"{path}: not a readable tab-separated table ({str(err).strip()})") from None
+    table = read_tsv(path)
     if "participant_id" not in table.columns:
         raise StudyError(f"{path}: no participant_id column (found: {', '.join(map(str, table.columns))})")
     ids = table["participant_id"].str.strip()

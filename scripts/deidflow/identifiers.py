@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-import pandas as pd
-
-from .discovery import read_participants
+from .discovery import read_participants, read_tsv
 from .subjects import SubjectRecord
 
 KINDS = ("name", "email", "phone", "address", "place", "date", "id", "org", "postcode", "subject_label", "other")
@@ -36,7 +34,7 @@ def study_identifiers(
                 items.append({"value": f"ses-{ses}", "kind": "subject_label", "column": "session"})
     tables = [bids_dir / "participants.tsv", *sorted((bids_dir / "phenotype").glob("*.tsv"))]
     for path in tables:
-        table = read_participants(path) if path.name == "participants.tsv" else _read_table(path)
+        table = read_participants(path) if path.name == "participants.tsv" else read_tsv(path)
         for column, kind in columns.items():
             if column not in table.columns or "participant_id" not in table.columns:
                 continue
@@ -51,13 +49,6 @@ def study_identifiers(
         "subjects": {p: _unique(items) for p, items in sorted(per_subject.items())},
         "global": _unique(global_items),
     }
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: not a readable tab-separated table ({str(err).strip()})") from None
 
 
 def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -30,6 +30,8 @@ def load_key(cfg: Mapping) -> bytes:
     key_file, key_env = pcfg.get("key_file"), pcfg.get("key_env")
     if key_file:
         path = Path(key_file)
+        if path.exists() and not path.is_file():
+            raise SecretsError(f"pseudonym key file {path} is not a regular file (a folder or device?)")
         if not path.is_file():
             raise SecretsError(
                 f"pseudonym key file {path} not found: create one with `make key` "

