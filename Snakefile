@@ -20,7 +20,7 @@ include: "workflow/rules/release.smk"
 
 
 rule all:
+    default_target: True
     input:
         RELEASE,
         f"{REPORTS}/risk.html",
-    default_target: True

@@ -66,7 +66,11 @@ def subject_files(*kinds):
 
 def subjects_with(*kinds):
     """Pseudonyms of subjects that have input files of any of the given kinds."""
-    return [s for s in SUBJECTS if any(_FILES[(kind, RECORDS[s].original)] for kind in kinds)]
+    return [
+        s
+        for s in SUBJECTS
+        if any(_FILES[(kind, RECORDS[s].original)] for kind in kinds)
+    ]
 
 
 def part_dirs():
@@ -96,7 +100,11 @@ def withheld_inputs():
         path = item.relpath
         if item.subject is not None:
             path = pseudonymize_path(path, BY_ORIGINAL[item.subject])
-        reason = item.reason if item.kind == "unknown" else f"no enabled rule de-identifies {item.kind} files"
+        reason = (
+            item.reason
+            if item.kind == "unknown"
+            else f"no enabled rule de-identifies {item.kind} files"
+        )
         withheld.append({"source": path, "kind": item.kind, "reason": reason})
     return withheld
 

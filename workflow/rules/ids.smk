@@ -8,9 +8,9 @@ rule pseudonymize:
         SUBJECTS_JSON,
     log:
         f"{LOGS}/pseudonymize.log",
+    localrule: True
     conda:
         "../../envs/core.yaml"
-    localrule: True
     script:
         "../../scripts/pseudonymize.py"
 
@@ -18,17 +18,21 @@ rule pseudonymize:
 rule identifiers:
     input:
         participants=f"{BIDS}/participants.tsv",
-        tables=[f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("table") if f.relpath.endswith(".tsv")],
+        tables=[
+            f"{BIDS}/{f.relpath}"
+            for f in INVENTORY.of_kind("table")
+            if f.relpath.endswith(".tsv")
+        ],
         subjects=SUBJECTS_JSON,
     output:
         IDENTIFIERS_JSON,
     log:
         f"{LOGS}/identifiers.log",
+    conda:
+        "../../envs/core.yaml"
     params:
         columns=config["identifiers"]["columns"],
         extra=config["identifiers"]["extra"],
-    conda:
-        "../../envs/core.yaml"
     script:
         "../../scripts/identifiers.py"
 
@@ -41,12 +45,12 @@ rule inventory:
         f"{WORK}/risk/inventory.json",
     log:
         f"{LOGS}/inventory.log",
+    conda:
+        "../../envs/core.yaml"
     params:
         counts=dict(INVENTORY.counts()),
         withheld=withheld_inputs(),
         subjects=len(SUBJECTS),
-    conda:
-        "../../envs/core.yaml"
     script:
         "../../scripts/inventory.py"
 
@@ -58,9 +62,9 @@ rule dataset_description:
         directory(f"{WORK}/parts/dataset/_global"),
     log:
         f"{LOGS}/dataset_description.log",
-    params:
-        release=config["release"],
     conda:
         "../../envs/core.yaml"
+    params:
+        release=config["release"],
     script:
         "../../scripts/dataset_description.py"

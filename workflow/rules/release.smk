@@ -10,11 +10,11 @@ rule release:
         directory(RELEASE),
     log:
         f"{LOGS}/release.log",
+    localrule: True
+    conda:
+        "../../envs/core.yaml"
     params:
         provenance=f"{WORK}/provenance",
         release=config["release"],
-    conda:
-        "../../envs/core.yaml"
-    localrule: True
     script:
         "../../scripts/release.py"

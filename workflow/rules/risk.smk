@@ -11,10 +11,10 @@ rule leak_scan:
         f"{LOGS}/leak_scan.log",
     benchmark:
         f"{BENCH}/leak_scan.tsv"
-    params:
-        enabled=config["risk"]["leak_scan"],
     conda:
         "../../envs/core.yaml"
+    params:
+        enabled=config["risk"]["leak_scan"],
     script:
         "../../scripts/leak_scan.py"
 
@@ -41,10 +41,10 @@ rule gate:
         f"{WORK}/gate.passed",
     log:
         f"{LOGS}/gate.log",
-    params:
-        enforce=config["risk"]["gate"],
+    localrule: True
     conda:
         "../../envs/core.yaml"
-    localrule: True
+    params:
+        enforce=config["risk"]["gate"],
     script:
         "../../scripts/gate.py"
