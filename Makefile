@@ -17,8 +17,9 @@ DEBIAN_PKGS := libimage-exiftool-perl dcmtk
 .PHONY: demo test venv venv-synth sysdeps key dryrun lint clean clean-demo
 
 demo: venv venv-synth sysdeps demo/study demo/keys/pseudonym.key
-	$(SNAKEMAKE) --cores $(CORES) --rerun-incomplete --keep-going
+	$(SNAKEMAKE) --cores $(CORES) --rerun-incomplete --keep-going --quiet rules
 	@echo
+	@cat results/work/gate.passed
 	@echo "release (share this):           results/release"
 	@echo "secrets (keep private, 0700):   results/secrets"
 	@echo "risk report:                    results/reports/risk.html (and risk.json)"
