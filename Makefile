@@ -12,7 +12,7 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 OWN_VENV_GROUPS := envs/synth.txt envs/peers.txt
 GROUP_REQS := $(filter-out $(OWN_VENV_GROUPS),$(sort $(wildcard envs/*.txt)))
 GROUP_REQS := $(filter-out envs/constraints.txt,$(GROUP_REQS))
-DEBIAN_PKGS := libimage-exiftool-perl dcmtk
+DEBIAN_PKGS := libimage-exiftool-perl dcmtk chromium
 
 .PHONY: demo test venv venv-synth sysdeps key dryrun lint clean clean-demo
 
@@ -45,7 +45,7 @@ envs/synth.txt:
 	@true
 
 sysdeps:
-	@command -v exiftool >/dev/null && command -v dcmdump >/dev/null || { \
+	@command -v exiftool >/dev/null && command -v dcmdump >/dev/null && command -v chromium >/dev/null || { \
 	  echo "installing Debian packages: $(DEBIAN_PKGS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PKGS) >/dev/null; }
 
