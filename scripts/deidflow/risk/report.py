@@ -17,9 +17,20 @@ class GateFailed(RuntimeError):
 
 def inventory_section(counts: dict[str, int], withheld: list[dict], subjects: int) -> dict:
     """What the study holds and what is withheld because no rule de-identifies it (fail closed)."""
+    from .plots import bar_chart_svg
+
+    withheld_by_kind: dict[str, int] = {}
+    for item in withheld:
+        withheld_by_kind[item["kind"]] = withheld_by_kind.get(item["kind"], 0) + 1
+    kinds = sorted(counts)
+    figure = bar_chart_svg(
+        [f"{k} ({withheld_by_kind.get(k, 0)} withheld)" for k in kinds], [counts[k] for k in kinds],
+        "Input files by kind", "files",
+    )
     return {
         "section": "inventory",
         "title": "Input inventory",
+        "figures": [{"title": "Input files by kind (withheld: no enabled rule de-identifies them)", "svg": figure}],
         "metrics": {"subjects": subjects, "input_files": sum(counts.values()), "withheld_inputs": len(withheld),
                     **{f"files_{k}": v for k, v in sorted(counts.items())}},
         "checks": [],
