@@ -53,7 +53,8 @@ def load_volume(path: str | Path) -> tuple[nib.Nifti1Image, np.ndarray]:
         image = nib.load(str(path))
         data = np.asanyarray(image.dataobj).astype(np.float32)
     except Exception as exc:
-        raise NotAVolume(f"{Path(path).name}: not a readable NIfTI image ({type(exc).__name__}: {exc})") from exc
+        detail = str(exc).replace(str(path), Path(path).name)  # no directories in the reason
+        raise NotAVolume(f"{Path(path).name}: not a readable NIfTI image ({type(exc).__name__}: {detail})") from exc
     while data.ndim > 3 and data.shape[-1] == 1:
         data = data[..., 0]
     if data.ndim != 3 or min(data.shape) < 8:

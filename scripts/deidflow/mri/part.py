@@ -1,0 +1,110 @@
+"""The `nifti` part: deface the anatomical images of a subject's `nifti_pre` part, pass the rest through."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import nibabel as nib
+import numpy as np
+
+from ..io import read_json
+from ..parts import FILES, IDENTIFIERS, PartWriter, read_manifest
+from .deface import deface_images
+from .qc import montage_base64
+from .safety import Bounds
+
+IMAGE = re.compile(r"\.nii(\.gz)?$")
+
+
+def bids_suffix(relpath: str) -> str:
+    """The BIDS suffix of a file name (`sub-a_ses-b_T1w.nii.gz` -> `T1w`)."""
+    stem = IMAGE.sub("", PurePosixPath(relpath).name)
+    stem = stem[:-5] if stem.endswith(".json") else stem
+    return stem.rsplit("_", 1)[-1]
+
+
+def sidecar_of(relpath: str) -> str:
+    return IMAGE.sub("", relpath) + ".json"
+
+
+def bounds_from(config: dict[str, Any]) -> Bounds:
+    return Bounds(max_brain_loss=float(config["max_brain_loss"]), min_nmi=float(config["min_nmi"]),
+                  scale_range=tuple(config["scale_range"]), min_brain_fraction=float(config["min_brain_fraction"]))
+
+
+def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: dict[str, Any], *,
+                threads: int = 1, log: logging.Logger | None = None) -> dict[str, Any]:
+    """Write the `nifti` part: anatomical images with the configured suffixes defaced (or withheld), others copied."""
+    log = log or logging.getLogger(__name__)
+    in_part = Path(in_part)
+    manifest = read_manifest(in_part)
+    produced = list(manifest["produced"])
+    targets = [rel for rel in produced if IMAGE.search(rel) and bids_suffix(rel) in config["suffixes"]]
+    bounds = bounds_from(config)
+    results = deface_images([in_part / FILES / rel for rel in targets], bounds, config["registration"],
+                            threads=threads, python=config.get("python"))
+    rows, figures, checks = [], [], []
+    with PartWriter(out_dir, "nifti", subject) as part:
+        for item in manifest.get("withheld", []):
+            part.withhold(item["source"], item["reason"])
+        part.notes.extend(manifest.get("notes", []))
+        if (in_part / IDENTIFIERS).is_file():
+            part.add_identifiers((v["value"], v["kind"]) for v in read_json(in_part / IDENTIFIERS)["values"])
+        withheld_images = set()
+        for rel, result in zip(targets, results):
+            metrics = {k: round(v, 4) if isinstance(v, float) else v for k, v in result.metrics.items()}
+            row = {"file": rel, "status": "defaced" if result.image is not None else "withheld", **metrics}
+            if result.image is None:
+                reason = "; ".join(result.reasons)
+                part.withhold(rel, f"not defaced safely: {reason}")
+                withheld_images.add(rel)
+                rows.append({**row, "reason": reason})
+                log.warning("withheld %s: %s", rel, reason)
+                continue
+            nib.save(result.image, part.path(rel))
+            rows.append(row)
+            checks.append({"name": f"brain kept in {rel}", "passed": metrics["brain_loss"] <= bounds.max_brain_loss,
+                           "detail": f"{metrics['brain_loss']:.3%} of template-brain voxels removed "
+                                     f"(bound {bounds.max_brain_loss:.2%}), NMI {metrics['nmi']:.3f}"})
+            if config["qc"]["enabled"]:
+                after = np.asanyarray(result.image.dataobj).astype(np.float32).reshape(result.original.shape)
+                figures.append({"title": f"{rel}: before (face region in red, top) and after (bottom)",
+                                "png_base64": montage_base64(result.original, after, result.face,
+                                                             result.image.affine, config["qc"]["height_px"])})
+            part.note(f"mri_deface {rel}: {metrics['face_voxels']} face voxels zeroed, brain loss "
+                      f"{metrics['brain_loss']:.3%}, NMI {metrics['nmi']:.3f}, {metrics['registration_seconds']} s")
+            log.info("defaced %s: brain loss %.4f, NMI %.3f", rel, metrics["brain_loss"], metrics["nmi"])
+        for rel in produced:
+            if rel in targets:
+                continue
+            if rel.endswith(".json") and any(sidecar_of(img) == rel for img in withheld_images):
+                part.withhold(rel, "its image was withheld (not defaced safely)")
+                continue
+            shutil.copyfile(in_part / FILES / rel, part.path(rel))
+        reg = config["registration"]
+        part.note(f"mri_deface method: pydeface 2.1.0 template and face mask, registered to each scan with antspyx "
+                  f"({reg['transform']}, metric {reg['metric']}, {reg['registration_mm']} mm, seed {reg['seed']}); "
+                  f"face voxels zeroed; bounds: brain loss <= {bounds.max_brain_loss}, NMI >= {bounds.min_nmi}, "
+                  f"scale within {list(bounds.scale_range)}")
+        defaced = [r for r in rows if r["status"] == "defaced"]
+        section = {
+            "section": "mri",
+            "title": "MRI defacing",
+            "metrics": {
+                "images_defaced": len(defaced),
+                "images_withheld": len(rows) - len(defaced),
+                "max_brain_loss": max((r["brain_loss"] for r in defaced), default=0.0),
+                "min_nmi": min((r["nmi"] for r in defaced), default=None),
+                "seconds": round(sum(r.get("registration_seconds", 0) for r in rows), 2),
+            },
+            "checks": checks,
+            "figures": figures,
+            "tables": [{"title": "MRI defacing per image", "rows": rows}],
+        }
+        if rows:
+            part.risk(section)
+    return section

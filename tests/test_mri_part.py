@@ -1,0 +1,101 @@
+"""The `nifti` part: anatomical images defaced with QC in the risk section, the rest passed through, bad ones withheld."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import nibabel as nib
+import numpy as np
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from deidflow.demo.nifti import deformed_head
+from deidflow.mri.part import bids_suffix, deface_part
+from deidflow.parts import PartWriter, part_files, read_manifest
+
+SCHEMA = "workflow/schemas/mri.schema.yaml"
+
+
+def mri_config(root) -> dict:
+    config: dict = {}
+    validate(config, str(root / SCHEMA))  # fills the defaults
+    return config
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory, request):
+    root = request.config.rootpath
+    tmp = tmp_path_factory.mktemp("parts")
+    head = deformed_head(voxel_mm=4.0, rotation_deg=(6, -4, 3), noise=0.02)
+    with PartWriter(tmp / "nifti_pre" / "p1", "nifti_pre", "p1") as pre:
+        nib.save(head.image, pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_T1w.nii.gz"))
+        pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_T1w.json").write_text(json.dumps({"RepetitionTime": 2.3}))
+        pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.nii.gz").write_bytes(b"truncated")
+        pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.json").write_text("{}")
+        bold = nib.Nifti1Image(np.arange(8 * 8 * 8 * 3, dtype=np.int16).reshape(8, 8, 8, 3), np.eye(4))
+        nib.save(bold, pre.path("sub-p1/ses-b2/func/sub-p1_ses-b2_task-rest_bold.nii.gz"))
+        pre.withhold("sourcedata/dicom/sub-p1/ses-b2/scout/IM1", "localizer series not converted")
+        pre.add_identifiers([("Jane Roe", "dicom:PatientName")])
+    config = mri_config(root)
+    section = deface_part(tmp / "nifti_pre" / "p1", tmp / "nifti" / "p1", "p1", config, threads=2)
+    return tmp, head, section, config
+
+
+def test_t1w_defaced_and_other_files_passed_through(parts):
+    tmp, head, _, _ = parts
+    files = dict(part_files(tmp / "nifti" / "p1"))
+    t1w = nib.load(files["sub-p1/ses-b2/anat/sub-p1_ses-b2_T1w.nii.gz"])
+    data = np.asanyarray(t1w.dataobj)
+    original = np.asanyarray(head.image.dataobj)
+    assert (data[head.face & (original > 0)] == 0).mean() >= 0.95
+    assert (data[head.brain & (original > 0)] == 0).mean() <= 0.01
+    bold = "sub-p1/ses-b2/func/sub-p1_ses-b2_task-rest_bold.nii.gz"
+    assert files[bold].read_bytes() == (tmp / "nifti_pre" / "p1" / "files" / bold).read_bytes()
+    assert json.loads(files["sub-p1/ses-b2/anat/sub-p1_ses-b2_T1w.json"].read_text()) == {"RepetitionTime": 2.3}
+
+
+def test_bad_image_and_its_sidecar_withheld_and_earlier_withholdings_carried(parts):
+    tmp = parts[0]
+    manifest = read_manifest(tmp / "nifti" / "p1")
+    reasons = {w["source"]: w["reason"] for w in manifest["withheld"]}
+    assert "sub-p1_ses-b2_T2w.nii.gz: not a readable NIfTI image" in reasons["sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.nii.gz"]
+    assert "sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.json" in reasons
+    assert reasons["sourcedata/dicom/sub-p1/ses-b2/scout/IM1"] == "localizer series not converted"
+    assert not any("T2w" in p for p in manifest["produced"])
+    identifiers = json.loads((tmp / "nifti" / "p1" / "identifiers.json").read_text())["values"]
+    assert {"value": "Jane Roe", "kind": "dicom:PatientName"} in identifiers
+    assert any("antspyx" in n and "pydeface" in n for n in manifest["notes"])
+
+
+def test_risk_section_has_png_montage_and_measures(parts):
+    tmp, _, section, _ = parts
+    risk = json.loads((tmp / "nifti" / "p1" / "risk.json").read_text())
+    assert risk == json.loads(json.dumps(section))
+    assert risk["metrics"]["images_defaced"] == 1 and risk["metrics"]["images_withheld"] == 1
+    assert risk["metrics"]["max_brain_loss"] <= 0.01
+    assert all(c["passed"] for c in risk["checks"])
+    png = base64.b64decode(risk["figures"][0]["png_base64"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[20:24], "big") == 256  # height in the IHDR chunk
+    assert len(png) < 200_000
+
+
+def test_config_defaults_and_documentation(request):
+    root = request.config.rootpath
+    config = mri_config(root)
+    assert config["suffixes"] == ["T1w", "T2w", "FLAIR", "PD"]
+    readme = (root / "config/README.md").read_text()
+    section = readme.split("## `mri`", 1)[1].split("\n## ", 1)[0]
+    keys = ["suffixes", "max_brain_loss", "min_nmi", "scale_range", "min_brain_fraction", "python", "qc",
+            *[f"registration.{k}" for k in config["registration"]], "qc.enabled", "qc.height_px"]
+    assert all(f"`{k}`" in section for k in keys), [k for k in keys if f"`{k}`" not in section]
+    shipped = yaml.safe_load((root / "config/config.yaml").read_text())["mri"]
+    validate(shipped, str(root / SCHEMA))
+
+
+def test_bids_suffix():
+    assert bids_suffix("sub-a/ses-b/anat/sub-a_ses-b_acq-mp2rage_T1w.nii.gz") == "T1w"
+    assert bids_suffix("sub-a/anat/sub-a_FLAIR.nii") == "FLAIR"
+    assert bids_suffix("sub-a/anat/sub-a_T2w.json") == "T2w"
