@@ -1,0 +1,213 @@
+"""DICOM to NIfTI/BIDS with dcm2niix on the ORIGINAL series (in the secure area), then sidecar and header scrub."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pydicom
+
+from ..parts import PartWriter
+from ..subjects import SubjectRecord, pseudonymize_path
+from .scrub import DicomInputError, is_trivial, read_checked
+from .sidecar import write_nifti, write_sidecar
+from .pixels import burned_in_reason
+from .steps import source_label
+
+log = logging.getLogger("deidflow.dicom")
+NIFTI_DATATYPES = ("anat", "func", "dwi", "fmap", "perf")
+
+
+class ConversionError(RuntimeError):
+    """dcm2niix failed or made no image for a series."""
+
+
+@dataclass(frozen=True)
+class Mapping_:
+    """One series-to-BIDS rule: a regex on SeriesDescription/ProtocolName and the BIDS datatype and suffix."""
+
+    match: str
+    datatype: str
+    suffix: str
+    acq: str | None = None
+
+
+def dcm2niix_binary() -> str:
+    """The dcm2niix executable shipped by the PyPI package (falls back to PATH)."""
+    try:
+        import dcm2niix
+
+        return str(dcm2niix.bin)
+    except (ImportError, AttributeError):
+        found = shutil.which("dcm2niix")
+        if not found:
+            raise ConversionError("dcm2niix not found: install the `dcm2niix` Python package") from None
+        return found
+
+
+def map_series(description: str, rules: Iterable[Mapping_]) -> Mapping_ | None:
+    """The first mapping rule whose regex matches the series description, or None (the series is withheld)."""
+    for rule in rules:
+        if re.search(rule.match, description):
+            return rule
+    return None
+
+
+def run_dcm2niix(series_files: list[str], work: Path) -> list[tuple[Path, Path | None]]:
+    """Convert one series (files linked into a private folder) and return (nifti, sidecar) pairs, sorted."""
+    src, out = work / "in", work / "out"
+    src.mkdir()
+    out.mkdir()
+    for index, path in enumerate(series_files):
+        os.symlink(os.path.abspath(path), src / f"{index:05d}.dcm")
+    # -f %s: name by series number only (never %n/%i, which put the patient's name or ID in file names)
+    cmd = [dcm2niix_binary(), "-b", "y", "-ba", "y", "-z", "y", "-w", "1", "-f", "series%s", "-o", str(out), str(src)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    images = sorted(p for p in out.iterdir() if p.name.endswith((".nii", ".nii.gz")))
+    if proc.returncode != 0 or not images:
+        raise ConversionError(f"dcm2niix exit {proc.returncode}, {len(images)} image(s)")
+    pairs = []
+    for image in images:
+        stem = image.name[: -len(".nii.gz")] if image.name.endswith(".gz") else image.name[: -len(".nii")]
+        sidecar = out / f"{stem}.json"
+        pairs.append((image, sidecar if sidecar.exists() else None))
+    return pairs
+
+
+def _bids_name(record: SubjectRecord, session: str | None, rule: Mapping_, run: int | None) -> str:
+    parts = [f"sub-{record.pseudonym}"]
+    if session:
+        parts.append(f"ses-{session}")
+    if rule.acq:
+        parts.append(f"acq-{rule.acq}")
+    if run is not None:
+        parts.append(f"run-{run}")
+    folder = f"sub-{record.pseudonym}/" + (f"ses-{session}/" if session else "") + rule.datatype
+    return f"{folder}/{'_'.join(parts)}_{rule.suffix}"
+
+
+def _removed_identifiers(removed: Mapping, kind_prefix: str) -> list[tuple[str, str]]:
+    """Removed sidecar/header values worth searching the release for (no times, numbers or trivial values)."""
+    values = []
+    for key, value in removed.items():
+        if key.endswith("Time") or isinstance(value, (int, float)):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            text = str(item).strip()
+            if text and not is_trivial(text):
+                values.append((text, f"{kind_prefix}:{key}"))
+    return values
+
+
+def _series_of(files: Iterable[str], bids_dir, record, part: PartWriter) -> dict[tuple, list[tuple[str, pydicom.Dataset]]]:
+    series: dict[tuple, list] = defaultdict(list)
+    patients = defaultdict(int)
+    checked = []
+    for path in sorted(files):
+        try:
+            ds = read_checked(path)
+        except DicomInputError as exc:
+            part.withhold(source_label(path, bids_dir, record), f"not converted: {exc}")
+            continue
+        reason = burned_in_reason(ds)
+        if reason:
+            part.withhold(source_label(path, bids_dir, record), f"not converted: possible burned-in text ({reason})")
+            continue
+        patients[str(ds.get("PatientID", ""))] += 1
+        checked.append((path, ds))
+    ranked = sorted(patients.items(), key=lambda kv: -kv[1])
+    main = ranked[0][0] if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) else None
+    for path, ds in checked:
+        if str(ds.get("PatientID", "")) != main:
+            part.withhold(source_label(path, bids_dir, record), "not converted: mixed patients in the subject's DICOM")
+            continue
+        session = next((p[4:] for p in Path(path).parts if p.startswith("ses-")), None)
+        series[(session, int(ds.get("SeriesNumber", 0) or 0), str(ds.SeriesInstanceUID))].append((path, ds))
+    return series
+
+
+def convert_part(
+    dicom_files: Iterable[str],
+    nifti_files: Iterable[str],
+    out_dir: str | os.PathLike,
+    record: SubjectRecord,
+    cfg: Mapping,
+    bids_dir: str | os.PathLike,
+) -> None:
+    """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI."""
+    rules = [Mapping_(**r) for r in cfg.get("bids_mapping", [])]
+    extra_remove = list(cfg.get("sidecar_remove", []))
+    out_dir = Path(out_dir)
+    with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
+        taken: dict[str, int] = defaultdict(int)
+        if cfg.get("convert", True):
+            series = _series_of(dicom_files, bids_dir, record, part)
+            planned = []
+            for key in sorted(series, key=lambda k: (k[0] or "", k[1], k[2])):
+                members = series[key]
+                description = str(members[0][1].get("SeriesDescription", "") or members[0][1].get("ProtocolName", ""))
+                rule = map_series(description, rules)
+                label = source_label(str(Path(members[0][0]).parent), bids_dir, record) + "/"
+                if rule is None:
+                    part.withhold(label, "series matches no dicom.bids_mapping rule; not converted")
+                    continue
+                session = record.sessions.get(key[0], key[0]) if key[0] else None
+                planned.append((members, rule, session, label))
+                taken[_bids_name(record, session, rule, None)] += 1
+            counters: dict[str, int] = defaultdict(int)
+            for members, rule, session, label in planned:
+                base = _bids_name(record, session, rule, None)
+                counters[base] += 1
+                with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".dcm2niix.") as tmp:
+                    try:
+                        pairs = run_dcm2niix([p for p, _ in members], Path(tmp))
+                    except (ConversionError, subprocess.TimeoutExpired) as exc:
+                        part.withhold(label, f"dcm2niix could not convert this series: {exc}")
+                        continue
+                    for index, (image, sidecar) in enumerate(pairs, 1):
+                        multi = taken[base] > 1 or len(pairs) > 1
+                        run = (counters[base] - 1) * len(pairs) + index if multi else None
+                        name = _bids_name(record, session, rule, run)
+                        removed = write_nifti(image, part.path(f"{name}.nii.gz"))
+                        part.add_identifiers(_removed_identifiers(removed, "nifti"))
+                        if sidecar is not None:
+                            removed = write_sidecar(sidecar, part.path(f"{name}.json"), extra_remove)
+                            part.add_identifiers(_removed_identifiers(removed, "dicom"))
+        scrub_input_nifti(nifti_files, part, record, bids_dir, extra_remove)
+        part.note("NIfTI sidecars: identifying fields removed (dates, times of acquisition, institution, device, "
+                  "descriptions, comments); NIfTI descrip/aux_file/intent_name/db_name cleared, extensions dropped")
+
+
+def scrub_input_nifti(
+    files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, extra_remove: list[str]
+) -> None:
+    """Copy the subject's input NIfTI (+ .json, .bval, .bvec) renamed with pseudonyms, sidecars and headers scrubbed."""
+    for path in sorted(files):
+        label = source_label(path, bids_dir, record)
+        rel = pseudonymize_path(label, record)
+        if Path(rel).parts[0] != f"sub-{record.pseudonym}" or record.original in rel:
+            part.withhold(label, "input NIfTI path carries an unexpected label; not released")
+            continue
+        try:
+            if rel.endswith((".nii", ".nii.gz")):
+                target = rel if rel.endswith(".gz") else rel + ".gz"
+                removed = write_nifti(path, part.path(target))
+                part.add_identifiers(_removed_identifiers(removed, "nifti"))
+            elif rel.endswith(".json"):
+                removed = write_sidecar(path, part.path(rel), extra_remove)
+                part.add_identifiers(_removed_identifiers(removed, "nifti-sidecar"))
+            elif rel.endswith((".bval", ".bvec")):
+                shutil.copyfile(path, part.path(rel))
+            else:
+                part.withhold(label, "not a NIfTI image or sidecar")
+        except ValueError as exc:
+            part.discard(target if rel.endswith((".nii", ".nii.gz")) else rel)
+            part.withhold(label, str(exc))

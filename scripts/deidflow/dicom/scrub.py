@@ -1,0 +1,355 @@
+"""Apply the confidentiality profile to DICOM datasets and to one subject's DICOM files (fail closed per file)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pydicom
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.errors import InvalidDicomError
+from pydicom.sequence import Sequence
+from pydicom.uid import UID
+
+from . import dates, pixels
+from .profile import Profile
+from .uids import UIDMapper
+
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+NUMERIC_VRS = frozenset({"DS", "IS", "US", "SS", "UL", "SL", "UV", "SV", "FL", "FD", "AT", "OB", "OW", "OF", "OD", "OL", "OV"})
+TRIVIAL = frozenset({"YES", "NO", "NONE", "UNKNOWN", "ANONYMOUS", "REMOVED", "MM", "CM", "KG", "M", "F", "O"})
+DUMMY = {
+    "PN": "ANONYMOUS",
+    "DA": dates.DUMMY_DA,
+    "TM": "000000",
+    "DT": "19000101000000",
+    "AS": "000D",
+    "CS": "REMOVED",
+    "AE": "REMOVED",
+}
+NUMERIC_DUMMY = {"DS": "0", "IS": "0"}
+
+
+class DicomInputError(ValueError):
+    """A file that cannot be de-identified (the message names the cause; the caller names the file)."""
+
+
+@dataclass
+class ScrubSettings:
+    """Everything that decides what a scrub does to one subject's files."""
+
+    profile: Profile
+    pseudonym: str
+    date_shift_days: int
+    uid_map: Callable[[str], str] | None  # None when the Retain UIDs option is on
+    private_allow: frozenset[tuple[str, int]] = frozenset()  # (private creator, element low byte)
+    method_text: str = "deidflow"
+
+    @property
+    def shift_dates(self) -> bool:
+        return "retain_longitudinal_modified_dates" in self.profile.options
+
+
+@dataclass
+class Found:
+    """PHI values seen in the original headers: (value, kind) pairs for the leak scan."""
+
+    values: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, elem: DataElement, kind: str) -> None:
+        if elem.VR in NUMERIC_VRS or elem.VR in ("TM", "SQ", "CS", "US or SS"):
+            return
+        raw = elem.value
+        items = raw if isinstance(raw, (list, tuple, pydicom.multival.MultiValue)) else [raw]
+        for item in items:
+            if isinstance(item, bytes):
+                try:
+                    item = item.decode("latin-1")
+                except Exception:  # pragma: no cover - latin-1 decodes every byte
+                    continue
+            text = str(item).strip().strip("\x00").strip()
+            if is_trivial(text) or text.startswith("1.2.840.10008."):  # standard (well-known) UIDs identify nobody
+                continue
+            self.values.add((text, f"dicom:{kind}"))
+            if elem.VR == "PN":
+                for part in text.split("^"):
+                    if not is_trivial(part) and len(part) >= 3:
+                        self.values.add((part.strip(), f"dicom:{kind}"))
+
+
+def is_trivial(text: str) -> bool:
+    """Values too short or common to search for (short numbers, YES/NO, units, punctuation)."""
+    if len(text) < 4 or text.upper() in TRIVIAL:
+        return True
+    compact = text.replace(".", "").replace("-", "").replace(" ", "")
+    return compact.isdigit() and len(compact) < 6 or not any(c.isalnum() for c in text)
+
+
+def _dummy(elem: DataElement, settings: ScrubSettings):
+    vr = elem.VR
+    if vr == "UI":
+        return _map_uid(elem.value, settings) if settings.uid_map else "2.25.0"
+    if vr in NUMERIC_DUMMY:
+        return NUMERIC_DUMMY[vr]
+    if vr in ("US", "SS", "UL", "SL", "FL", "FD", "UV", "SV"):
+        return 0
+    if vr in ("OB", "OW", "OF", "OD", "OL", "OV", "UN"):
+        return b""
+    return DUMMY.get(vr, "REMOVED")
+
+
+def _map_uid(value, settings: ScrubSettings):
+    assert settings.uid_map is not None
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return [settings.uid_map(str(v)) for v in value]
+    return settings.uid_map(str(value))
+
+
+def _private_allowed(ds: Dataset, elem: DataElement, settings: ScrubSettings) -> bool:
+    if "retain_safe_private" not in settings.profile.options or not settings.private_allow:
+        return False
+    if elem.tag.element < 0x1000:
+        return False  # creator elements are rebuilt only when one of their elements survives
+    creator_tag = (elem.tag.group << 16) | (elem.tag.element >> 8)
+    creator = ds.get(creator_tag)
+    return creator is not None and (str(creator.value).strip(), elem.tag.element & 0xFF) in settings.private_allow
+
+
+def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class: str = "") -> None:
+    """Apply the profile to a dataset in place, recursing into sequences; record the removed values in `found`."""
+    profile = settings.profile
+    kept_creators: set[int] = set()
+    for elem in list(ds):
+        tag = elem.tag
+        if tag.is_private:
+            if tag.element >= 0x1000 and _private_allowed(ds, elem, settings):
+                kept_creators.add((tag.group << 16) | (tag.element >> 8))
+                continue
+            if 0x10 <= tag.element < 0x100:
+                continue  # private creators: removed below unless one of their elements was kept
+            found.add(elem, "private")
+            del ds[tag]
+            continue
+        if tag.group in range(0x5000, 0x5100) or tag.group in range(0x6000, 0x6100):
+            found.add(elem, "overlay_or_curve")
+            del ds[tag]  # overlays and curves: the whole repeating group goes
+            continue
+        action = profile.action(int(tag), sop_class)
+        kind = elem.keyword or f"{tag.group:04X}{tag.element:04X}"
+        if action is None or action == "K":
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    scrub_dataset(item, settings, found, sop_class)
+            continue
+        if action == "C":
+            if elem.VR == "DA" and settings.shift_dates:
+                found.add(elem, kind)
+                elem.value = dates.shift_da(elem.value, settings.date_shift_days) if elem.value else elem.value
+                continue
+            if elem.VR == "DT" and settings.shift_dates:
+                found.add(elem, kind)
+                elem.value = dates.shift_dt(elem.value, settings.date_shift_days) if elem.value else elem.value
+                continue
+            if elem.VR == "TM" and settings.shift_dates:
+                continue  # times are kept with modified dates
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    scrub_dataset(item, settings, found, sop_class)
+                continue
+            # no cleaner for this value: fall back to the basic profile's action
+            rule = profile.rules[int(tag)]
+            from .profile import resolve
+
+            action = resolve(rule.basic, profile.iod_types.get("default", {}).get(rule.keyword))
+        if action == "U":
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    scrub_dataset(item, settings, found, sop_class)
+            elif elem.VR == "UI" and settings.uid_map is not None and elem.value:
+                found.add(elem, kind)
+                elem.value = _map_uid(elem.value, settings)
+            elif elem.VR != "UI":
+                found.add(elem, kind)
+                del ds[tag]
+            continue
+        if elem.VR != "SQ":
+            found.add(elem, kind)
+        else:
+            _collect(elem.value, found)
+        if action == "X":
+            del ds[tag]
+        elif action == "Z":
+            elem.value = Sequence() if elem.VR == "SQ" else ("" if elem.VR not in NUMERIC_VRS else None)
+        elif action == "D":
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    scrub_dataset(item, settings, found, sop_class)
+            else:
+                elem.value = _dummy(elem, settings)
+    for creator_tag in list(ds.keys()):
+        if creator_tag.is_private and creator_tag.element < 0x100 and int(creator_tag) not in kept_creators:
+            del ds[creator_tag]
+
+
+def _collect(seq: Iterable[Dataset], found: Found) -> None:
+    for item in seq:
+        for elem in item:
+            if elem.VR == "SQ":
+                _collect(elem.value, found)
+            else:
+                found.add(elem, elem.keyword or "nested")
+
+
+def mark_deidentified(ds: Dataset, settings: ScrubSettings) -> None:
+    """Set the pseudonym and record the profile and options applied (PS3.15 E.1.1, CID 7050)."""
+    ds.PatientName = settings.pseudonym
+    ds.PatientID = settings.pseudonym
+    ds.PatientIdentityRemoved = "YES"
+    codes = settings.profile.codes()
+    ds.DeidentificationMethod = [settings.method_text] + [meaning[:64] for _, meaning in codes]
+    items = []
+    for value, meaning in codes:
+        item = Dataset()
+        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, "DCM", meaning
+        items.append(item)
+    ds.DeidentificationMethodCodeSequence = Sequence(items)
+    ds.LongitudinalTemporalInformationModified = "MODIFIED" if settings.shift_dates else "REMOVED"
+
+
+def _expected_pixel_bytes(ds: Dataset) -> int:
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    bits = int(ds.BitsAllocated)
+    return (int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1)) * frames * bits + 7) // 8
+
+
+def read_checked(path: str | os.PathLike) -> Dataset:
+    """Read a DICOM file, raising DicomInputError for non-DICOM, DICOMDIR, truncated files and files without pixels."""
+    try:
+        ds = pydicom.dcmread(path, force=False)
+    except InvalidDicomError:
+        raise DicomInputError("not a DICOM file (no DICM preamble)") from None
+    except Exception as exc:  # pydicom raises many types for broken files
+        raise DicomInputError(f"unreadable DICOM ({type(exc).__name__})") from None
+    meta_class = str(ds.file_meta.get("MediaStorageSOPClassUID", "")) if ds.file_meta else ""
+    if meta_class == DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
+        raise DicomInputError("DICOMDIR (a media directory listing patients, not an image)")
+    if "PixelData" not in ds:
+        raise DicomInputError("no pixel data")
+    try:
+        ds.PixelData  # noqa: B018 - forces the value to be read
+        if not ds.file_meta.TransferSyntaxUID.is_compressed and len(ds.PixelData) < _expected_pixel_bytes(ds):
+            raise DicomInputError("truncated pixel data")
+    except DicomInputError:
+        raise
+    except Exception as exc:
+        raise DicomInputError(f"truncated or corrupt file ({type(exc).__name__})") from None
+    if "SOPInstanceUID" not in ds or "SeriesInstanceUID" not in ds:
+        raise DicomInputError("no SOP Instance UID or Series Instance UID")
+    return ds
+
+
+def scrub(ds: Dataset, settings: ScrubSettings) -> set[tuple[str, str]]:
+    """De-identify a dataset in place (header, sequences, private tags, file meta); return the PHI values it held."""
+    found = Found()
+    sop_class = str(ds.get("SOPClassUID", ""))
+    scrub_dataset(ds, settings, found, sop_class)
+    mark_deidentified(ds, settings)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = UID(sop_class)
+    meta.MediaStorageSOPInstanceUID = UID(str(ds.SOPInstanceUID))
+    meta.TransferSyntaxUID = ds.file_meta.TransferSyntaxUID
+    ds.file_meta = meta
+    return found.values
+
+
+@dataclass
+class SubjectResult:
+    """What a subject's scrub produced: written files (release path -> dataset), withheld inputs, PHI values."""
+
+    written: dict[str, Dataset] = field(default_factory=dict)
+    withheld: list[tuple[str, str]] = field(default_factory=list)  # (source file, reason)
+    identifiers: set[tuple[str, str]] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+
+def _session_of(path: str) -> str | None:
+    for part in Path(path).parts:
+        if part.startswith("ses-"):
+            return part[4:]
+    return None
+
+
+def scrub_subject(
+    files: Iterable[str | os.PathLike],
+    settings: ScrubSettings,
+    *,
+    sessions: dict[str, str] | None = None,
+    pixel_recipe: str | None = None,
+) -> SubjectResult:
+    """Scrub one subject's DICOM files; bad files are withheld with a reason and the rest go on."""
+    result = SubjectResult()
+    readable: list[tuple[str, Dataset]] = []
+    for path in sorted(map(str, files)):
+        try:
+            readable.append((path, read_checked(path)))
+        except DicomInputError as exc:
+            result.withheld.append((path, str(exc)))
+    patients = Counter(str(ds.get("PatientID", "")) for _, ds in readable)
+    if len(patients) > 1:
+        ranked = patients.most_common()
+        subject_id = ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+        kept = []
+        for path, ds in readable:
+            if str(ds.get("PatientID", "")) == subject_id:
+                kept.append((path, ds))
+            else:
+                result.withheld.append((path, "mixed patients: PatientID differs from the subject's other DICOM files"))
+                Found_ = Found()
+                for kw in ("PatientName", "PatientID"):
+                    if kw in ds:
+                        Found_.add(ds[kw], kw)
+                result.identifiers |= Found_.values
+        readable = kept
+    series: dict[tuple[str | None, str], list[tuple[str, Dataset]]] = defaultdict(list)
+    for path, ds in readable:
+        reason = pixels.burned_in_reason(ds)
+        if reason:
+            boxes = pixels.recipe_boxes(path, pixel_recipe) if pixel_recipe else None
+            if boxes is None:
+                result.withheld.append((path, f"possible burned-in text ({reason}) and no pixel recipe covers it"))
+                continue
+            try:
+                pixels.blank_boxes(ds, boxes)
+            except Exception as exc:
+                result.withheld.append((path, f"possible burned-in text ({reason}); cleaning failed: {exc}"))
+                continue
+            result.notes.append(f"pixels cleaned by recipe in {len(boxes)} box(es) for one file ({reason})")
+        session = _session_of(path)
+        series[(session, str(ds.SeriesInstanceUID))].append((path, ds))
+    order = sorted(series, key=lambda k: (k[0] or "", _series_sort_key(series[k][0][1], settings)))
+    counters: Counter = Counter()
+    for key in order:
+        session = key[0]
+        counters[session] += 1
+        folder = f"sourcedata/dicom/sub-{settings.pseudonym}"
+        if session is not None:
+            folder += f"/ses-{(sessions or {}).get(session, session)}"
+        folder += f"/series-{counters[session]:03d}"
+        members = sorted(series[key], key=lambda pd: _instance_key(pd[1]))
+        for index, (path, ds) in enumerate(members, 1):
+            result.identifiers |= scrub(ds, settings)
+            result.written[f"{folder}/{index:04d}.dcm"] = ds
+    return result
+
+
+def _series_sort_key(ds: Dataset, settings: ScrubSettings) -> tuple:
+    uid = str(ds.SeriesInstanceUID)
+    return (int(ds.get("SeriesNumber", 0) or 0), settings.uid_map(uid) if settings.uid_map else uid)
+
+
+def _instance_key(ds: Dataset) -> tuple:
+    return (int(ds.get("InstanceNumber", 0) or 0), str(ds.SOPInstanceUID))

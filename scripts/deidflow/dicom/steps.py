@@ -1,0 +1,84 @@
+"""The two DICOM steps as parts: scrub a subject's DICOM, and convert it (plus input NIfTI) to scrubbed NIfTI/BIDS."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from ..parts import PartWriter
+from ..pseudonyms import derive_key
+from ..subjects import SubjectRecord, pseudonymize_path
+from .profile import load_profile
+from .scrub import ScrubSettings, scrub_subject
+from .uids import UIDMapper
+
+log = logging.getLogger("deidflow.dicom")
+
+
+def parse_private_allow(entries: Iterable[str]) -> frozenset[tuple[str, int]]:
+    """Parse allow-list entries 'Private Creator,EE' (EE: the element's low byte in hex) into (creator, byte) pairs."""
+    allowed = set()
+    for entry in entries:
+        creator, sep, element = str(entry).rpartition(",")
+        try:
+            allowed.add((creator.strip(), int(element, 16)))
+        except ValueError:
+            sep = ""
+        if not sep or not creator.strip():
+            raise ValueError(f"dicom.private_allow entry {entry!r}: write it as 'Private Creator,EE' (EE in hex)")
+    return frozenset(allowed)
+
+
+def settings_for(record: SubjectRecord, cfg: Mapping, key: bytes) -> ScrubSettings:
+    """Scrub settings for one subject from the `dicom` config section and the study key."""
+    options = dict(cfg.get("options", {}))
+    profile = load_profile(options)
+    uid_map = None if options.get("retain_uids") else UIDMapper(derive_key(key, "dicom-uid"), cfg.get("uid_root", "2.25"))
+    return ScrubSettings(
+        profile=profile,
+        pseudonym=record.pseudonym,
+        date_shift_days=record.date_shift_days,
+        uid_map=uid_map,
+        private_allow=parse_private_allow(cfg.get("private_allow", [])),
+    )
+
+
+def source_label(path: str | os.PathLike, bids_dir: str | os.PathLike, record: SubjectRecord) -> str:
+    """An input path relative to the study, with subject and session labels pseudonymized (for manifests and logs)."""
+    try:
+        rel = Path(path).resolve().relative_to(Path(bids_dir).resolve()).as_posix()
+    except ValueError:
+        rel = Path(path).name
+    return pseudonymize_path(rel, record)
+
+
+def scrub_part(
+    files: Iterable[str],
+    out_dir: str | os.PathLike,
+    record: SubjectRecord,
+    cfg: Mapping,
+    key: bytes,
+    bids_dir: str | os.PathLike,
+) -> None:
+    """Write the `dicom` part for one subject: scrubbed files renamed by series and instance, bad files withheld."""
+    settings = settings_for(record, cfg, key)
+    result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"))
+    with PartWriter(out_dir, "dicom", record.pseudonym) as part:
+        for source, reason in result.withheld:
+            label = source_label(source, bids_dir, record)
+            part.withhold(label, reason)
+            log.warning("withheld %s: %s", label, reason)
+        for relpath, ds in sorted(result.written.items()):
+            ds.save_as(part.path(relpath), enforce_file_format=True)
+        part.add_identifiers(sorted(result.identifiers))
+        part.note(
+            "DICOM scrubbed with the PS3.15 E.1.1 Basic Profile (Table E.1-1, edition 2026c) and options: "
+            + (", ".join(sorted(settings.profile.options)) or "none")
+        )
+        if cfg.get("clean_descriptors", "remove") == "remove":
+            part.note("descriptors (study/series descriptions, comments) removed, not cleaned (clean_descriptors: remove)")
+        for note in sorted(set(result.notes)):
+            part.note(note)
+        log.info("dicom: %d files written, %d withheld", len(result.written), len(result.withheld))
