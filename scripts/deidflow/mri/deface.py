@@ -6,6 +6,7 @@ masking, measuring and writing run here with nibabel.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -41,10 +42,13 @@ class Defaced:
 
 
 def find_python(configured: str | None = None) -> str:
-    """The interpreter with antspyx: the configured one, else the repository's .venv-mri, else this one."""
+    """The interpreter with antspyx: the configured one, else this one if it has antspyx (a conda env from
+    envs/mri.yaml), else the repository's .venv-mri (antspyx pins numpy<2.4, unlike the core venv)."""
     if configured:
         return configured
-    return str(MRI_VENV_PYTHON) if MRI_VENV_PYTHON.is_file() else sys.executable
+    if importlib.util.find_spec("ants") is not None or not MRI_VENV_PYTHON.is_file():
+        return sys.executable
+    return str(MRI_VENV_PYTHON)
 
 
 def load_volume(path: str | Path) -> tuple[nib.Nifti1Image, np.ndarray]:
@@ -78,6 +82,10 @@ def register_scans(scans: list[Path], work_dir: Path, params: dict[str, Any], *,
                           capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"the antspyx registration worker failed ({find_python(python)}): {proc.stderr[-2000:]}")
+    try:
+        version = json.loads(proc.stdout.strip().splitlines()[-1])["antspyx"]
+    except (ValueError, IndexError, KeyError):
+        version = "unknown"
     outcomes = []
     for item in job["scans"]:
         out = Path(item["out"])
@@ -85,7 +93,7 @@ def register_scans(scans: list[Path], work_dir: Path, params: dict[str, Any], *,
             outcomes.append({"error": (out / "error.txt").read_text()})
             continue
         masks = np.load(out / "masks.npz")
-        outcomes.append({"metrics": json.loads((out / "result.json").read_text()),
+        outcomes.append({"metrics": {**json.loads((out / "result.json").read_text()), "antspyx": version},
                          **{name: masks[name] for name in ("face", "brain", "head")}})
     return outcomes
 

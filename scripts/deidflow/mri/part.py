@@ -86,7 +86,9 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
                 continue
             shutil.copyfile(in_part / FILES / rel, part.path(rel))
         reg = config["registration"]
+        version = next((r["antspyx"] for r in rows if "antspyx" in r), "")
         part.note(f"mri_deface method: pydeface 2.1.0 template and face mask, registered to each scan with antspyx "
+                  f"{version} "
                   f"({reg['transform']}, metric {reg['metric']}, {reg['registration_mm']} mm, seed {reg['seed']}); "
                   f"face voxels zeroed; bounds: brain loss <= {bounds.max_brain_loss}, NMI >= {bounds.min_nmi}, "
                   f"scale within {list(bounds.scale_range)}")
