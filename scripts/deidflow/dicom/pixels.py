@@ -39,7 +39,7 @@ def burned_in_reason(ds: Dataset) -> str | None:
 def _recipe(path: str):
     from deid.config import DeidRecipe
 
-    return DeidRecipe(deids=[path], base=False)
+    return DeidRecipe(deid=path, base=False)
 
 
 def recipe_boxes(source: str | os.PathLike, recipe_path: str) -> list[tuple[int, int, int, int]] | None:

@@ -1,0 +1,123 @@
+"""The `dicom` part for one subject: renamed scrubbed files, bad inputs withheld with a reason, PHI listed."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+
+from deidflow.demo.dicom import write as write_demo
+from deidflow.demo.people import make_people
+from deidflow.dicom.steps import scrub_part
+from deidflow.subjects import SubjectRecord
+
+KEY = bytes(range(32))
+CFG = {"options": {"retain_longitudinal_modified_dates": True, "retain_patient_characteristics": True}}
+
+
+@pytest.fixture(scope="module")
+def person():
+    return make_people(1, seed=7)[0]
+
+
+def demo_subject(tmp: Path, person) -> tuple[Path, list[Path], SubjectRecord]:
+    study = tmp / "study"
+    files = write_demo(study, person, random.Random(1), small=True)
+    return study, files, SubjectRecord(person.label, "p7x9k2", 21, {})
+
+
+def released_bytes(part: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted((part / "files").rglob("*")) if p.is_file())
+
+
+def test_demo_subject_is_scrubbed_renamed_and_its_phi_listed(tmp_path: Path, person):
+    study, files, record = demo_subject(tmp_path, person)
+    part = tmp_path / "parts" / "dicom" / record.pseudonym
+    scrub_part(map(str, files), part, record, CFG, KEY, study)
+    manifest = json.loads((part / "manifest.json").read_text())
+    assert manifest["withheld"] == []
+    assert manifest["produced"] == [
+        "sourcedata/dicom/sub-p7x9k2/series-001/0001.dcm",  # CT (series 1)
+        *[f"sourcedata/dicom/sub-p7x9k2/series-002/{i:04d}.dcm" for i in range(1, 5)],  # MR (series 3), 4 slices
+    ]
+    data = released_bytes(part)
+    for value in (person.last_name, person.first_name, person.phone, person.email, person.hospital, person.label):
+        assert value.encode() not in data, value
+    values = {v["value"] for v in json.loads((part / "identifiers.json").read_text())["values"]}
+    assert {person.dicom_name, person.email, person.phone, person.hospital} <= values
+    mr = pydicom.dcmread(part / "files" / manifest["produced"][1])
+    original = pydicom.dcmread(files[0])
+    assert str(mr.PatientName) == "p7x9k2" and mr.InstanceNumber == 1
+    assert mr.StudyDate == (person.visit_date + __import__("datetime").timedelta(days=21)).strftime("%Y%m%d")
+    assert mr.StudyInstanceUID != original.StudyInstanceUID and "RequestAttributesSequence" not in mr
+    ct = pydicom.dcmread(part / "files" / manifest["produced"][0])
+    assert ct.StudyInstanceUID == mr.StudyInstanceUID  # one study across series
+
+
+def test_rerun_writes_the_same_bytes(tmp_path: Path, person):
+    study, files, record = demo_subject(tmp_path, person)
+    first, second = tmp_path / "a", tmp_path / "b"
+    scrub_part(map(str, files), first, record, CFG, KEY, study)
+    scrub_part(map(str, files), second, record, CFG, KEY, study)
+    assert released_bytes(first) == released_bytes(second)
+
+
+def test_bad_inputs_are_withheld_by_name_and_the_rest_continues(tmp_path: Path, person):
+    study, files, record = demo_subject(tmp_path, person)
+    folder = files[0].parent
+    (folder / "notes.txt").write_text(f"{person.full_name} scan notes")
+    truncated = folder / "IM9998"
+    truncated.write_bytes(files[1].read_bytes()[:-3000])
+    nopix = pydicom.dcmread(files[2])
+    del nopix.PixelData
+    nopix.SOPInstanceUID = "1.2.3.99"
+    nopix.save_as(folder / "IM9997", enforce_file_format=True)
+    shutil.copy(get_testdata_file("DICOMDIR"), folder / "DICOMDIR")
+    other = pydicom.dcmread(files[3])
+    other.PatientID, other.PatientName, other.SOPInstanceUID = "OTHER123", "Other^Patient", "1.2.3.98"
+    other.save_as(folder / "IM9996", enforce_file_format=True)
+    inputs = sorted(str(p) for p in study.rglob("*") if p.is_file())
+    part = tmp_path / "part"
+    scrub_part(inputs, part, record, CFG, KEY, study)
+    manifest = json.loads((part / "manifest.json").read_text())
+    reasons = {w["source"].rsplit("/", 1)[1]: w["reason"] for w in manifest["withheld"]}
+    assert reasons["notes.txt"].startswith("not a DICOM file")
+    assert "truncated" in reasons["IM9998"]
+    assert reasons["IM9997"] == "no pixel data"
+    assert reasons["DICOMDIR"].startswith("DICOMDIR")
+    assert reasons["IM9996"].startswith("mixed patients")
+    assert all(w["source"].startswith("sourcedata/dicom/sub-p7x9k2/") for w in manifest["withheld"])
+    assert person.label not in json.dumps(manifest)
+    assert len(manifest["produced"]) == 5  # the good files still go through
+    values = {v["value"] for v in json.loads((part / "identifiers.json").read_text())["values"]}
+    assert "Other^Patient" in values
+
+
+def test_burned_in_images_are_withheld_unless_a_recipe_covers_them(tmp_path: Path, person):
+    study, files, record = demo_subject(tmp_path, person)
+    sc = pydicom.dcmread(files[-1])
+    sc.BurnedInAnnotation = "YES"
+    sc.save_as(files[-1], enforce_file_format=True)
+    part = tmp_path / "withheld"
+    scrub_part(map(str, files), part, record, CFG, KEY, study)
+    manifest = json.loads((part / "manifest.json").read_text())
+    assert [w["reason"] for w in manifest["withheld"]] == [
+        "possible burned-in text (BurnedInAnnotation is YES) and no pixel recipe covers it"
+    ]
+    recipe = tmp_path / "deid.dicom"
+    recipe.write_text(
+        "FORMAT dicom\n\n%filter graylist\n\nLABEL Burned-in CT banner\n"
+        "  contains BurnedInAnnotation YES\n  coordinates 0,0,128,20\n"
+    )
+    part = tmp_path / "cleaned"
+    scrub_part(map(str, files), part, record, {**CFG, "pixel_recipe": str(recipe)}, KEY, study)
+    manifest = json.loads((part / "manifest.json").read_text())
+    assert manifest["withheld"] == [] and len(manifest["produced"]) == 5
+    ct = pydicom.dcmread(part / "files" / manifest["produced"][0])
+    assert ct.BurnedInAnnotation == "NO"
+    assert not ct.pixel_array[:20, :].any() and ct.pixel_array[20:, :].any()
