@@ -1,1 +1,43 @@
 # Rules of the dicom step (see docs/contracts.md).
+
+
+rule dicom_scrub:
+    input:
+        dicom=subject_files("dicom"),
+        subjects=SUBJECTS_JSON,
+    output:
+        directory(f"{WORK}/parts/dicom/{{subject}}"),
+    log:
+        f"{LOGS}/dicom_scrub/{{subject}}.log",
+    benchmark:
+        f"{BENCH}/dicom_scrub/{{subject}}.tsv"
+    group:
+        "subject"
+    conda:
+        "../../envs/dicom.yaml"
+    params:
+        options=config["dicom"]["options"],
+        uid_root=config["dicom"]["uid_root"],
+    script:
+        "../../scripts/dicom_scrub.py"
+
+
+rule dicom_convert:
+    input:
+        dicom=subject_files("dicom"),
+        nifti=subject_files("nifti"),
+        subjects=SUBJECTS_JSON,
+    output:
+        directory(f"{WORK}/parts/nifti_pre/{{subject}}"),
+    log:
+        f"{LOGS}/dicom_convert/{{subject}}.log",
+    benchmark:
+        f"{BENCH}/dicom_convert/{{subject}}.tsv"
+    group:
+        "subject"
+    conda:
+        "../../envs/dicom.yaml"
+    params:
+        bids_mapping=config["dicom"]["bids_mapping"],
+    script:
+        "../../scripts/dicom_convert.py"

@@ -141,12 +141,16 @@ def convert_part(
     record: SubjectRecord,
     cfg: Mapping,
     bids_dir: str | os.PathLike,
+    log: logging.Logger = log,
 ) -> None:
     """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI."""
     rules = [Mapping_(**r) for r in cfg.get("bids_mapping", [])]
     extra_remove = list(cfg.get("sidecar_remove", []))
     out_dir = Path(out_dir)
     with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
+        # input NIfTI first: a study's own conversion wins over ours when both give the same BIDS name
+        scrub_input_nifti(nifti_files, part, record, bids_dir, extra_remove)
+        present = set(part.produced)
         taken: dict[str, int] = defaultdict(int)
         if cfg.get("convert", True):
             series = _series_of(dicom_files, bids_dir, record, part)
@@ -176,12 +180,18 @@ def convert_part(
                         multi = taken[base] > 1 or len(pairs) > 1
                         run = (counters[base] - 1) * len(pairs) + index if multi else None
                         name = _bids_name(record, session, rule, run)
+                        if f"{name}.nii.gz" in present or f"{name}.json" in present:
+                            # the study already has a NIfTI of that name: keep ours apart with an acq entity
+                            tagged = Mapping_(rule.match, rule.datatype, rule.suffix, f"{rule.acq or ''}dcm2niix")
+                            name = _bids_name(record, session, tagged, run)
                         removed = write_nifti(image, part.path(f"{name}.nii.gz"))
                         part.add_identifiers(_removed_identifiers(removed, "nifti"))
                         if sidecar is not None:
                             removed = write_sidecar(sidecar, part.path(f"{name}.json"), extra_remove)
                             part.add_identifiers(_removed_identifiers(removed, "dicom"))
-        scrub_input_nifti(nifti_files, part, record, bids_dir, extra_remove)
+        log.info("nifti_pre: %d files written, %d inputs withheld", len(part.produced), len(part.withheld))
+        for item in part.withheld:
+            log.warning("withheld %s: %s", item["source"], item["reason"])
         part.note("NIfTI sidecars: identifying fields removed (dates, times of acquisition, institution, device, "
                   "descriptions, comments); NIfTI descrip/aux_file/intent_name/db_name cleared, extensions dropped")
 
@@ -196,18 +206,21 @@ def scrub_input_nifti(
         if Path(rel).parts[0] != f"sub-{record.pseudonym}" or record.original in rel:
             part.withhold(label, "input NIfTI path carries an unexpected label; not released")
             continue
+        target = rel + ".gz" if rel.endswith(".nii") else rel
+        if target in part.produced:
+            part.withhold(label, f"another input file already gives {target}")
+            continue
         try:
             if rel.endswith((".nii", ".nii.gz")):
-                target = rel if rel.endswith(".gz") else rel + ".gz"
                 removed = write_nifti(path, part.path(target))
                 part.add_identifiers(_removed_identifiers(removed, "nifti"))
             elif rel.endswith(".json"):
-                removed = write_sidecar(path, part.path(rel), extra_remove)
+                removed = write_sidecar(path, part.path(target), extra_remove)
                 part.add_identifiers(_removed_identifiers(removed, "nifti-sidecar"))
             elif rel.endswith((".bval", ".bvec")):
-                shutil.copyfile(path, part.path(rel))
+                shutil.copyfile(path, part.path(target))
             else:
                 part.withhold(label, "not a NIfTI image or sidecar")
         except ValueError as exc:
-            part.discard(target if rel.endswith((".nii", ".nii.gz")) else rel)
+            part.discard(target)
             part.withhold(label, str(exc))

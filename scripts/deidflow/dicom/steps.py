@@ -61,6 +61,7 @@ def scrub_part(
     cfg: Mapping,
     key: bytes,
     bids_dir: str | os.PathLike,
+    log: logging.Logger = log,
 ) -> None:
     """Write the `dicom` part for one subject: scrubbed files renamed by series and instance, bad files withheld."""
     settings = settings_for(record, cfg, key)
