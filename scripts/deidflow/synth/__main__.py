@@ -1,0 +1,5 @@
+"""`python -m deidflow.synth fit|risk ...` (see deidflow.synth.cli)."""
+
+from .cli import main
+
+main()
