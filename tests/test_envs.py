@@ -121,3 +121,12 @@ def test_snakefmt_check_is_clean():
     proc = subprocess.run([str(snakefmt), "--check", "Snakefile", "workflow/rules"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, f"snakefmt --check failed; run `snakefmt Snakefile workflow/rules`:\n{proc.stderr}"
+
+
+def test_ci_example_runs_the_documented_checks_on_files_that_exist():
+    workflow = yaml.safe_load((ROOT / "docs" / "ci" / "github-actions.yml").read_text())
+    commands = "\n".join(step.get("run", "") for step in workflow["jobs"]["check"]["steps"])
+    for check in ("--lint", "snakefmt --check", " -n ", "--workflow-profile workflow/profiles/default"):
+        assert check in commands, f"docs/ci/github-actions.yml no longer runs {check.strip()}"
+    for path in re.findall(r"(?:scripts|workflow/profiles|envs)/[\w./-]+", commands):
+        assert (ROOT / path.rstrip("/")).exists(), f"docs/ci/github-actions.yml names a missing {path}"
