@@ -64,8 +64,21 @@ class Profile:
     iod_types: Mapping[str, Mapping[str, int]]
     special: Mapping[str, Rule]  # CurveData*, OverlayData*, OverlayComments*, PrivateAttributes
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_cache", {})
+
     def action(self, tag: int, sop_class_uid: str = "") -> str | None:
         """The resolved single action (D, Z, X, K, C, U) for a tag in an IOD, or None when the table does not list it."""
+        return self.resolved(iod_family(sop_class_uid)).get(tag)
+
+    def resolved(self, family: str) -> Mapping[int, str]:
+        """{tag: action} for every listed tag in an IOD family (computed once per profile and family)."""
+        cache = self._cache  # type: ignore[attr-defined]
+        if family not in cache:
+            cache[family] = {tag: self._resolve(tag, family) for tag in self.rules}
+        return cache[family]
+
+    def _resolve(self, tag: int, family: str) -> str | None:
         rule = self.rules.get(tag)
         if rule is None:
             return None
@@ -73,7 +86,7 @@ class Profile:
             option_action = rule.options.get(OPTIONS[name][0])
             if option_action:
                 return option_action
-        action = resolve(rule.basic, self.iod_types.get(iod_family(sop_class_uid), {}).get(rule.keyword))
+        action = resolve(rule.basic, self.iod_types.get(family, {}).get(rule.keyword))
         if action == "U" and "retain_uids" in self.options:
             return "K"  # rows the option column misses (e.g. UID (0040,A124)) are UIDs all the same
         return action

@@ -16,7 +16,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import UID
 
 from . import dates, pixels
-from .profile import Profile
+from .profile import Profile, iod_family
 from .uids import UIDMapper
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
@@ -122,9 +122,14 @@ def _private_allowed(ds: Dataset, elem: DataElement, settings: ScrubSettings) ->
 def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class: str = "") -> None:
     """Apply the profile to a dataset in place, recursing into sequences; record the removed values in `found`."""
     profile = settings.profile
+    actions = profile.resolved(iod_family(sop_class))
     kept_creators: set[int] = set()
-    for elem in list(ds):
-        tag = elem.tag
+    for tag in list(ds.keys()):
+        raw = ds.get_item(tag)
+        if not tag.is_private and raw.VR not in (None, "SQ", "UN") and actions.get(int(tag)) in (None, "K"):
+            if not (0x5000 <= tag.group < 0x5100 or 0x6000 <= tag.group < 0x6100):
+                continue  # kept as it is: no need to decode the value
+        elem = ds[tag]
         if tag.is_private:
             if tag.element >= 0x1000 and _private_allowed(ds, elem, settings):
                 kept_creators.add((tag.group << 16) | (tag.element >> 8))
@@ -138,7 +143,7 @@ def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class:
             found.add(elem, "overlay_or_curve")
             del ds[tag]  # overlays and curves: the whole repeating group goes
             continue
-        action = profile.action(int(tag), sop_class)
+        action = actions.get(int(tag))
         kind = elem.keyword or f"{tag.group:04X}{tag.element:04X}"
         if action is None or action == "K":
             if elem.VR == "SQ":
@@ -188,11 +193,25 @@ def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class:
             if elem.VR == "SQ":
                 for item in elem.value:
                     scrub_dataset(item, settings, found, sop_class)
+                    _dummy_free_text(item, settings)
             else:
                 elem.value = _dummy(elem, settings)
     for creator_tag in list(ds.keys()):
         if creator_tag.is_private and creator_tag.element < 0x100 and int(creator_tag) not in kept_creators:
             del ds[creator_tag]
+
+
+FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC", "PN"})
+
+
+def _dummy_free_text(item: Dataset, settings: ScrubSettings) -> None:
+    """Inside a sequence the profile replaces with a dummy (D), text the table does not list becomes a dummy too."""
+    for elem in item:
+        if elem.VR == "SQ":
+            for sub in elem.value:
+                _dummy_free_text(sub, settings)
+        elif elem.VR in FREE_TEXT_VRS and elem.value not in ("", None) and settings.profile.rules.get(int(elem.tag)) is None:
+            elem.value = _dummy(elem, settings)
 
 
 def _collect(seq: Iterable[Dataset], found: Found) -> None:
