@@ -130,3 +130,15 @@ def test_ci_example_runs_the_documented_checks_on_files_that_exist():
         assert check in commands, f"docs/ci/github-actions.yml no longer runs {check.strip()}"
     for path in re.findall(r"(?:scripts|workflow/profiles|envs)/[\w./-]+", commands):
         assert (ROOT / path.rstrip("/")).exists(), f"docs/ci/github-actions.yml names a missing {path}"
+
+
+@pytest.mark.parametrize("profile", ["default", "slurm"])
+def test_profile_resources_name_rules_that_exist(profile):
+    settings = yaml.safe_load((ROOT / "workflow" / "profiles" / profile / "config.yaml").read_text())
+    rules = {name for _, name, _ in rule_envs()}
+    unknown = sorted(set(settings.get("set-resources", {})) - rules)
+    assert not unknown, f"workflow/profiles/{profile} sets resources for rules that do not exist: {unknown}"
+    assert {"mem_mb", "runtime"} <= set(settings["default-resources"])
+    assert settings["scheduler"] == "greedy" and settings["rerun-incomplete"] is True
+    if profile == "slurm":
+        assert settings["executor"] == "slurm" and any(g.startswith("subject=") for g in settings["group-components"])
