@@ -1,0 +1,37 @@
+"""The dicom rules under Snakemake: per-subject parts from a generated study, nothing written into the input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pydicom
+
+from conftest import ROOT, run_snakemake, tree_digest, write_config
+
+
+def test_dicom_rules_make_scrubbed_and_converted_parts(tmp_path: Path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from deidflow.demo.study import make_study
+
+    study = tmp_path / "bids"
+    people = make_study(study, 1, seed=3, small=True, modalities=("dicom",))
+    before = tree_digest(study)
+    config = write_config(tmp_path, study)
+    run_snakemake(tmp_path, config, str(tmp_path / "secrets" / "subjects.json"))
+    [record] = json.loads((tmp_path / "secrets" / "subjects.json").read_text())["subjects"]
+    pseudo = record["pseudonym"]
+    dicom_part = tmp_path / "work" / "parts" / "dicom" / pseudo
+    nifti_part = tmp_path / "work" / "parts" / "nifti_pre" / pseudo
+    run_snakemake(tmp_path, config, str(dicom_part), str(nifti_part))
+    produced = json.loads((dicom_part / "manifest.json").read_text())["produced"]
+    assert len(produced) == 5 and all(p.startswith(f"sourcedata/dicom/sub-{pseudo}/series-") for p in produced)
+    ds = pydicom.dcmread(dicom_part / "files" / produced[-1])
+    assert str(ds.PatientName) == pseudo and ds.PatientIdentityRemoved == "YES"
+    converted = json.loads((nifti_part / "manifest.json").read_text())["produced"]
+    assert converted == [f"sub-{pseudo}/anat/sub-{pseudo}_T1w.json", f"sub-{pseudo}/anat/sub-{pseudo}_T1w.nii.gz"]
+    person = people[0]
+    logs = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert person.label not in logs and person.last_name not in logs
+    assert tree_digest(study) == before
