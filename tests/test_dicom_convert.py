@@ -89,3 +89,21 @@ def test_conversion_is_byte_identical_on_rerun(converted):
     out, again, _ = converted
     digest = lambda root: {p.relative_to(root): p.read_bytes() for p in (root / "files").rglob("*") if p.is_file()}
     assert digest(out) == digest(again)
+
+
+def test_corrupt_input_nifti_and_sidecar_are_withheld_by_name(tmp_path: Path):
+    study = tmp_path / "study"
+    anat = study / "sub-AB12" / "anat"
+    anat.mkdir(parents=True)
+    (anat / "sub-AB12_T1w.nii.gz").write_bytes(b"\x1f\x8b not really gzip")
+    (anat / "sub-AB12_T1w.json").write_text("{\"InstitutionName\": ")
+    record = SubjectRecord("AB12", "zz9yy8", 0, {})
+    out = tmp_path / "part"
+    convert_part([], sorted(str(p) for p in anat.iterdir()), out, record, {"bids_mapping": MAPPING}, study)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["produced"] == []
+    assert {w["source"]: w["reason"] for w in manifest["withheld"]} == {
+        "sub-zz9yy8/anat/sub-zz9yy8_T1w.json": "sidecar is not valid JSON (JSONDecodeError)",
+        "sub-zz9yy8/anat/sub-zz9yy8_T1w.nii.gz": "not a readable NIfTI image (ImageFileError)",
+    }
+    assert not list((out / "files").rglob("*.*"))
