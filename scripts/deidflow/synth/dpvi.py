@@ -38,6 +38,9 @@ def fit(data: pd.DataFrame, kinds: dict[str, str], epsilon: float, delta: float,
 
     settings = settings or DpviSettings()
     features = automodel.parse_model(model_spec(kinds))
+    for feature in features:  # categories are already integer codes: only the category count is needed
+        if feature.distribution.is_categorical:
+            feature.shape = (len(data[feature.name].cat.categories),)
     model_fn = automodel.make_model(features, settings.components)
     guide = numpyro.infer.autoguide.AutoDiagonalNormal(model_fn)
     model = DPVIModel(model_fn, guide, settings.clipping_threshold, settings.epochs, settings.subsample_ratio)

@@ -63,6 +63,7 @@ class Encoding:
 
     categories: dict[str, list[str]] = field(default_factory=dict)
     continuous: dict[str, str] = field(default_factory=dict)
+    scale: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
     def fit(cls, table: pd.DataFrame, kinds: dict[str, str]) -> "Encoding":
@@ -76,6 +77,8 @@ class Encoding:
                 numeric = pd.to_numeric(table[column])
                 integral = bool(np.all(np.mod(numeric.dropna(), 1) == 0))
                 enc.continuous[column] = "int" if integral else "float"
+                # standardized for DPVI's normal features (their priors assume unit scale)
+                enc.scale[column] = (float(numeric.mean()), float(numeric.std(ddof=0)) or 1.0)
         return enc
 
     def encode(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +90,8 @@ class Encoding:
                 codes = pd.Categorical(values, categories=self.categories[column]).codes
                 out[column] = pd.Categorical(codes.astype(np.int64), categories=list(range(len(self.categories[column]))))
             else:
-                out[column] = pd.to_numeric(table[column]).astype(np.float64)
+                mean, std = self.scale[column]
+                out[column] = (pd.to_numeric(table[column]).astype(np.float64) - mean) / std
         return pd.DataFrame(out)
 
     def decode(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -99,7 +103,8 @@ class Encoding:
                 values = labels[np.asarray(table[column]).astype(np.int64)]
                 out[column] = pd.Series(values).replace(MISSING, "")
             else:
-                values = pd.to_numeric(pd.Series(np.asarray(table[column], dtype=np.float64)))
+                mean, std = self.scale[column]
+                values = pd.Series(np.asarray(table[column], dtype=np.float64) * std + mean)
                 out[column] = values.round().astype(np.int64) if self.continuous[column] == "int" else values.round(4)
         return pd.DataFrame(out)
 
