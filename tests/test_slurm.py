@@ -49,7 +49,8 @@ def test_workflow_runs_through_sbatch_and_matches_a_local_run(cluster, small_stu
     with frozen_commit(tmp_path):
         run_snakemake(local, write_config(local, small_study))
         proc = run_snakemake(slurm, write_config(slurm, small_study),
-                             "--profile", str(ROOT / "workflow" / "profiles" / "slurm"), "--slurm-no-account")
+                             "--profile", str(ROOT / "workflow" / "profiles" / "slurm"), "--slurm-no-account",
+                             "--slurm-init-seconds-before-status-checks", "4")
 
     submissions = SUBMISSION.findall(proc.stdout)
     assert submissions, f"no job went through sbatch:\n{proc.stdout[-3000:]}"
