@@ -14,10 +14,9 @@ from deidflow.mri.safety import Bounds
 
 # coarse voxels keep the registrations quick; every case differs from the template in pose, size, contrast or FOV
 CASES = {
-    "rotated": dict(rotation_deg=(12, -6, 8)),
-    "translated_scaled": dict(translation_mm=(8, -12, 10), scale=1.08),
+    "rotated_translated": dict(rotation_deg=(12, -6, 8), translation_mm=(8, -12, 10)),
     "smaller_noisy": dict(scale=0.92, rotation_deg=(-8, 4, 0), noise=0.04, seed=3),
-    "neck_fov_anisotropic": dict(fov_mm=(200, 250, 290), fov_shift_mm=(0, 10, -30), voxel_mm=3.0),
+    "larger_neck_fov_anisotropic": dict(scale=1.08, fov_mm=(200, 250, 290), fov_shift_mm=(0, 10, -30), voxel_mm=3.0),
     "top_cut_fov": dict(fov_mm=(192, 256, 190), fov_shift_mm=(0, 0, -30), rotation_deg=(5, 0, -5)),
     "t2_like": dict(invert=True, rotation_deg=(-10, 0, 5), translation_mm=(0, 5, -5), noise=0.02),
 }

@@ -76,6 +76,8 @@ def register_scans(scans: list[Path], work_dir: Path, params: dict[str, Any], *,
                                         enumerate(scans)]}
     job_file = work_dir / "job.json"
     job_file.write_text(json.dumps(job))
+    if params.get("deterministic", True):
+        threads = 1  # seeded ANTs registrations still differ run to run on more than one thread
     env = {**os.environ, "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS": str(max(1, threads)),
            "OMP_NUM_THREADS": str(max(1, threads)), "PYTHONPATH": str(SCRIPTS)}
     proc = subprocess.run([find_python(python), "-m", "deidflow.mri.register", str(job_file)], env=env,
