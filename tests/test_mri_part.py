@@ -40,6 +40,7 @@ def parts(tmp_path_factory, request):
         pre.add_identifiers([("Jane Roe", "dicom:PatientName")])
     config = mri_config(root)
     section = deface_part(tmp / "nifti_pre" / "p1", tmp / "nifti" / "p1", "p1", config, threads=2)
+    deface_part(tmp / "nifti_pre" / "p1", tmp / "rerun" / "p1", "p1", config, threads=2)
     return tmp, head, section, config
 
 
@@ -54,6 +55,16 @@ def test_t1w_defaced_and_other_files_passed_through(parts):
     bold = "sub-p1/ses-b2/func/sub-p1_ses-b2_task-rest_bold.nii.gz"
     assert files[bold].read_bytes() == (tmp / "nifti_pre" / "p1" / "files" / bold).read_bytes()
     assert json.loads(files["sub-p1/ses-b2/anat/sub-p1_ses-b2_T1w.json"].read_text()) == {"RepetitionTime": 2.3}
+
+
+def test_rerun_gives_byte_identical_part(parts):
+    tmp = parts[0]
+    first, second = dict(part_files(tmp / "nifti" / "p1")), dict(part_files(tmp / "rerun" / "p1"))
+    assert first.keys() == second.keys()
+    assert all(first[rel].read_bytes() == second[rel].read_bytes() for rel in first)
+    first_risk = json.loads((tmp / "nifti/p1/risk.json").read_text())
+    second_risk = json.loads((tmp / "rerun/p1/risk.json").read_text())
+    assert first_risk["figures"] == second_risk["figures"]
 
 
 def test_bad_image_and_its_sidecar_withheld_and_earlier_withholdings_carried(parts):
