@@ -1,4 +1,4 @@
-"""The `nifti` part: anatomical images defaced with QC in the risk section, the rest passed through, bad ones withheld."""
+"""The `nifti` part: anatomical images defaced with QC in the risk section, others passed through, bad ones withheld."""
 
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ def test_bad_image_and_its_sidecar_withheld_and_earlier_withholdings_carried(par
     tmp = parts[0]
     manifest = read_manifest(tmp / "nifti" / "p1")
     reasons = {w["source"]: w["reason"] for w in manifest["withheld"]}
-    assert "sub-p1_ses-b2_T2w.nii.gz: not a readable NIfTI image" in reasons["sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.nii.gz"]
+    t2w = reasons["sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.nii.gz"]
+    assert "sub-p1_ses-b2_T2w.nii.gz: not a readable NIfTI image" in t2w
     assert "sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.json" in reasons
     assert reasons["sourcedata/dicom/sub-p1/ses-b2/scout/IM1"] == "localizer series not converted"
     assert not any("T2w" in p for p in manifest["produced"])

@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "smoothing_sigmas": [2, 1, 0],
     "sampling": 32,  # histogram bins of the metric
     "seed": 1,  # ANTs --random-seed (metric sampling)
-    "deterministic": True,  # one ITK thread: multi-threaded registration differs run to run even when seeded
+    "deterministic": True,  # one ITK thread: a seeded registration on more threads differs run to run
 }
 
 

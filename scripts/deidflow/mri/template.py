@@ -31,7 +31,7 @@ def template_files() -> TemplateFiles:
     try:
         data = importlib.resources.files("pydeface") / "data"
     except ModuleNotFoundError as exc:
-        raise RuntimeError("pydeface is not installed: `pip install --no-deps pydeface==2.1.0` (data files only)") from exc
+        raise RuntimeError("pydeface is not installed (its data files are needed): pip install pydeface==2.1.0") from exc
     files = TemplateFiles(Path(str(data / HEAD_FILE)), Path(str(data / FACE_FILE)))
     for path in (files.head, files.facemask):
         if not path.is_file():
