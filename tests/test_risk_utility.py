@@ -35,6 +35,7 @@ def test_gate_fails_a_twin_that_ignores_associations():
     passed, detail = beats_baseline(scores)
     assert not passed and "independent marginals" in detail
     assert scores["1-way"]["twin_mean_tvd"] == 0.0  # perfect 1-way marginals do not hide the broken pairs
+    assert scores["2-way"]["baseline_exact_mean_tvd"] == pytest.approx(0.5)
     assert scores["pairs"][0]["columns"] == "a x b"
 
 
@@ -44,3 +45,14 @@ def test_continuous_columns_are_binned():
     scores = marginal_scores(real, synth, ways=(1, 2, 3))
     assert scores["1-way"]["twin_mean_tvd"] < 0.05
     assert "3-way" not in scores
+
+
+def test_baseline_is_a_sample_of_the_same_size_from_independent_marginals():
+    from deidflow.risk.utility import independent_sample
+
+    real = pd.concat([REAL] * 25, ignore_index=True)
+    base = independent_sample(real, 40, seed=1)
+    assert len(base) == 40 and set(base["a"]) <= {"x", "y"}
+    assert independent_sample(real, 40, seed=1).equals(base)  # seeded
+    scores = marginal_scores(real, real.sample(40, random_state=0), ways=(2,))
+    assert scores["2-way"]["twin_mean_tvd"] < scores["2-way"]["baseline_mean_tvd"]

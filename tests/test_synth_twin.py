@@ -41,7 +41,7 @@ def twin(tmp_path_factory):
     part, holdout = work / "parts/synth/_global", work / "synth/holdout"
     _run("synthesize.py", "--settings", json.dumps(settings), "--input", str(tmp / "participants.tsv"),
          "--holdout", str(holdout), "--output", str(part), "--log", str(tmp / "fit.log"), "--work-dir", str(work))
-    risk = {"n_attacks": 100, "seed": 1, "secrets": ["diagnosis"], "max_risk": {"singling_out": 0.5}}
+    risk = {"n_attacks": 100, "seed": 1, "secrets": ["diagnosis"], "max_risk": {"singling_out": 0.5}, "min_attacks": 1}
     _run("risk_synth.py", "--settings", json.dumps(risk), "--holdout", str(holdout), "--part", str(part),
          "--output", str(work / "risk/synthetic.json"), "--log", str(tmp / "risk.log"), "--work-dir", str(work))
     return {"part": part, "work": work, "original": table, "log": tmp / "fit.log"}

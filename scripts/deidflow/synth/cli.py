@@ -81,12 +81,12 @@ def synthetic_section(train: pd.DataFrame, control: pd.DataFrame, synthetic: pd.
     from ..risk.utility import beats_baseline, comparison_svg, marginal_scores
 
     ways = (1, 2, 3) if len(train.columns) <= int(settings.get("three_way_max_columns", 8)) else (1, 2)
-    scores = marginal_scores(train, synthetic, ways)
+    scores = marginal_scores(train, synthetic, ways, seed=int(settings.get("seed", 0)))
     passed, detail = beats_baseline(scores)
     checks = [{"name": "synthetic twin beats independent marginals on 2-way marginals",
                "passed": passed or not settings.get("require_beats_baseline", True), "detail": detail}]
     risks = anonymeter_risks(train, synthetic, control, settings)
-    checks += risk_checks(risks, settings.get("max_risk", {}))
+    checks += risk_checks(risks, settings.get("max_risk", {}), int(settings.get("min_attacks", 20)))
     pairs = scores.pop("pairs")
     return {
         "section": "synthetic",
