@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import sys
 import json
 
 import nibabel as nib
@@ -111,3 +112,14 @@ def test_bids_suffix():
     assert bids_suffix("sub-a/ses-b/anat/sub-a_ses-b_acq-mp2rage_T1w.nii.gz") == "T1w"
     assert bids_suffix("sub-a/anat/sub-a_FLAIR.nii") == "FLAIR"
     assert bids_suffix("sub-a/anat/sub-a_T2w.json") == "T2w"
+
+
+def test_missing_antspyx_stops_with_how_to_fix(tmp_path):
+    from importlib.util import find_spec
+
+    from deidflow.mri.deface import register_scans
+
+    if find_spec("ants") is not None:
+        pytest.skip("this interpreter has antspyx")
+    with pytest.raises(RuntimeError, match="antspyx is not installed.*envs/mri.txt"):
+        register_scans([tmp_path / "x.nii"], tmp_path, {}, python=sys.executable)

@@ -82,6 +82,9 @@ def register_scans(scans: list[Path], work_dir: Path, params: dict[str, Any], *,
            "OMP_NUM_THREADS": str(max(1, threads)), "PYTHONPATH": str(SCRIPTS)}
     proc = subprocess.run([find_python(python), "-m", "deidflow.mri.register", str(job_file)], env=env,
                           capture_output=True, text=True, timeout=timeout)
+    if "No module named 'ants'" in proc.stderr:
+        raise RuntimeError(f"antspyx is not installed for {find_python(python)}: build .venv-mri "
+                           "(python3 -m venv .venv-mri && .venv-mri/bin/pip install -r envs/mri.txt) or set mri.python")
     if proc.returncode != 0:
         raise RuntimeError(f"the antspyx registration worker failed ({find_python(python)}): {proc.stderr[-2000:]}")
     try:
@@ -125,7 +128,7 @@ def deface_images(paths: list[Path], bounds: Bounds, params: dict[str, Any], *, 
         tmp_dir = Path(tmp)
         scans = []
         for i in loaded:
-            scan = tmp_dir / f"in{i}.nii.gz"  # a plain 3-D float copy, so the worker never sees odd headers
+            scan = tmp_dir / f"in{i}.nii"  # a plain 3-D float copy (uncompressed: quick), no odd headers
             nib.save(nib.Nifti1Image(loaded[i][1], loaded[i][0].affine), scan)
             scans.append(scan)
         outcomes = register_scans(scans, tmp_dir, params, threads=threads, python=python) if scans else []

@@ -103,7 +103,7 @@ def register_scan(scan_path: str | Path, out_dir: str | Path, template: dict[str
         moved = ants.apply_transforms(fixed=scan, moving=template[name], transformlist=transforms,
                                       interpolator="linear")
         warped[name] = moved.numpy() >= 0.5
-    np.savez_compressed(out / "masks.npz", **warped)
+    np.savez(out / "masks.npz", **warped)  # uncompressed: a temporary hand-over, compressing costs seconds
 
     scan_lr_array = scan_lr.numpy()
     moved_lr = reg["warpedmovout"].numpy()
