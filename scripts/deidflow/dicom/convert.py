@@ -17,9 +17,9 @@ import pydicom
 
 from ..parts import PartWriter
 from ..subjects import SubjectRecord, pseudonymize_path
+from .pixels import burned_in_reason
 from .scrub import DicomInputError, is_trivial, read_checked
 from .sidecar import write_nifti, write_sidecar
-from .pixels import burned_in_reason
 from .steps import source_label
 
 log = logging.getLogger("deidflow.dicom")
@@ -31,7 +31,7 @@ class ConversionError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Mapping_:
+class SeriesRule:
     """One series-to-BIDS rule: a regex on SeriesDescription/ProtocolName and the BIDS datatype and suffix."""
 
     match: str
@@ -53,7 +53,7 @@ def dcm2niix_binary() -> str:
         return found
 
 
-def map_series(description: str, rules: Iterable[Mapping_]) -> Mapping_ | None:
+def map_series(description: str, rules: Iterable[SeriesRule]) -> SeriesRule | None:
     """The first mapping rule whose regex matches the series description, or None (the series is withheld)."""
     for rule in rules:
         if re.search(rule.match, description):
@@ -82,7 +82,7 @@ def run_dcm2niix(series_files: list[str], work: Path) -> list[tuple[Path, Path |
     return pairs
 
 
-def _bids_name(record: SubjectRecord, session: str | None, rule: Mapping_, run: int | None) -> str:
+def _bids_name(record: SubjectRecord, session: str | None, rule: SeriesRule, run: int | None) -> str:
     parts = [f"sub-{record.pseudonym}"]
     if session:
         parts.append(f"ses-{session}")
@@ -144,7 +144,7 @@ def convert_part(
     log: logging.Logger = log,
 ) -> None:
     """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI."""
-    rules = [Mapping_(**r) for r in cfg.get("bids_mapping", [])]
+    rules = [SeriesRule(**r) for r in cfg.get("bids_mapping", [])]
     extra_remove = list(cfg.get("sidecar_remove", []))
     out_dir = Path(out_dir)
     with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
@@ -182,7 +182,7 @@ def convert_part(
                         name = _bids_name(record, session, rule, run)
                         if f"{name}.nii.gz" in present or f"{name}.json" in present:
                             # the study already has a NIfTI of that name: keep ours apart with an acq entity
-                            tagged = Mapping_(rule.match, rule.datatype, rule.suffix, f"{rule.acq or ''}dcm2niix")
+                            tagged = SeriesRule(rule.match, rule.datatype, rule.suffix, f"{rule.acq or ''}dcm2niix")
                             name = _bids_name(record, session, tagged, run)
                         removed = write_nifti(image, part.path(f"{name}.nii.gz"))
                         part.add_identifiers(_removed_identifiers(removed, "nifti"))

@@ -16,8 +16,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import UID
 
 from . import dates, pixels
-from .profile import Profile, iod_family
-from .uids import UIDMapper
+from .profile import Profile, iod_family, resolve
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 NUMERIC_VRS = frozenset({"DS", "IS", "US", "SS", "UL", "SL", "UV", "SV", "FL", "FD", "AT", "OB", "OW", "OF", "OD", "OL", "OV"})
@@ -167,9 +166,7 @@ def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class:
                 continue
             # no cleaner for this value: fall back to the basic profile's action
             rule = profile.rules[int(tag)]
-            from .profile import resolve
-
-            action = resolve(rule.basic, profile.iod_types.get("default", {}).get(rule.keyword))
+            action = resolve(rule.basic, profile.iod_types.get(iod_family(sop_class), {}).get(rule.keyword))
         if action == "U":
             if elem.VR == "SQ":
                 for item in elem.value:
@@ -327,11 +324,11 @@ def scrub_subject(
                 kept.append((path, ds))
             else:
                 result.withheld.append((path, "mixed patients: PatientID differs from the subject's other DICOM files"))
-                Found_ = Found()
+                other = Found()
                 for kw in ("PatientName", "PatientID"):
                     if kw in ds:
-                        Found_.add(ds[kw], kw)
-                result.identifiers |= Found_.values
+                        other.add(ds[kw], kw)
+                result.identifiers |= other.values
         readable = kept
     series: dict[tuple[str | None, str], list[tuple[str, Dataset]]] = defaultdict(list)
     for path, ds in readable:
