@@ -3,20 +3,21 @@
 
 PYTHON   ?= python3
 VENV     := .venv
-SYNTH    := .venv-synth
 CORES    ?= $(shell nproc)
 SUBJECTS ?= 20
 SEED     ?= 7
 SNAKEMAKE := $(VENV)/bin/snakemake
-# Pip requirement sets of the main venv: every group except those that need their own interpreter.
-OWN_VENV_GROUPS := envs/synth.txt envs/peers.txt
-GROUP_REQS := $(filter-out $(OWN_VENV_GROUPS),$(sort $(wildcard envs/*.txt)))
-GROUP_REQS := $(filter-out envs/constraints.txt,$(GROUP_REQS))
+# Groups whose pins conflict with the main venv's numpy get a venv of their own (.venv-<group>): twinify (numpy 1.26),
+# antspyx for defacing (numpy<2.4), and the peer tools the tests use as oracles (pycanon pins numpy 2.0).
+OWN_VENVS := synth mri peers
+OWN_VENV_STAMPS := $(foreach g,$(OWN_VENVS),$(if $(wildcard envs/$(g).txt),.venv-$(g)/.installed))
+# Pip requirement sets of the main venv: every other group.
+GROUP_REQS := $(filter-out $(foreach g,$(OWN_VENVS),envs/$(g).txt) envs/constraints.txt,$(sort $(wildcard envs/*.txt)))
 DEBIAN_PKGS := libimage-exiftool-perl dcmtk chromium
 
-.PHONY: demo test venv venv-synth sysdeps key dryrun lint clean clean-demo
+.PHONY: demo test venv venvs sysdeps key dryrun lint clean clean-demo
 
-demo: venv venv-synth sysdeps demo/study demo/keys/pseudonym.key
+demo: venv venvs sysdeps demo/study demo/keys/pseudonym.key
 	$(SNAKEMAKE) --cores $(CORES) --rerun-incomplete --keep-going --quiet rules
 	@echo
 	@cat results/work/gate.passed
@@ -25,7 +26,7 @@ demo: venv venv-synth sysdeps demo/study demo/keys/pseudonym.key
 	@echo "risk report:                    results/reports/risk.html (and risk.json)"
 	@echo "logs and per-job benchmarks:    results/logs"
 
-test: venv venv-synth sysdeps
+test: venv venvs sysdeps
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 venv: $(VENV)/.installed
@@ -35,14 +36,12 @@ $(VENV)/.installed: $(GROUP_REQS) envs/constraints.txt
 	$(VENV)/bin/python -m pip install -q $(addprefix -r ,$(GROUP_REQS)) -c envs/constraints.txt
 	touch $@
 
-venv-synth: $(SYNTH)/.installed
-$(SYNTH)/.installed: envs/synth.txt
-	test ! -f envs/synth.txt || { test -x $(SYNTH)/bin/python || $(PYTHON) -m venv $(SYNTH); \
-	  $(SYNTH)/bin/python -m pip install -q --upgrade pip==25.3 && $(SYNTH)/bin/python -m pip install -q -r envs/synth.txt; }
-	mkdir -p $(SYNTH) && touch $@
-
-envs/synth.txt:
-	@true
+venvs: $(OWN_VENV_STAMPS)
+.venv-%/.installed: envs/%.txt
+	test -x .venv-$*/bin/python || $(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install -q --upgrade pip==25.3
+	.venv-$*/bin/python -m pip install -q -r envs/$*.txt
+	touch $@
 
 sysdeps:
 	@command -v exiftool >/dev/null && command -v dcmdump >/dev/null && command -v chromium >/dev/null || { \
@@ -68,4 +67,4 @@ clean-demo:
 	rm -rf demo results .snakemake
 
 clean: clean-demo
-	rm -rf $(VENV) $(SYNTH) .venv-*
+	rm -rf $(VENV) .venv-*
