@@ -1,0 +1,1 @@
+"""Tabular de-identification: column roles, generalization hierarchies, privacy models, optimal search, DP noise."""
