@@ -246,3 +246,14 @@ def test_output_reads_back_with_pydicom_and_dcmdump(tmp_path: Path):
     dump = subprocess.run(["dcmdump", str(out)], capture_output=True, text=True, check=True).stdout
     assert "PatientIdentityRemoved" in dump
     assert "Phiperson" not in dump and "phi.example" not in dump  # names and URLs are gone
+
+
+def test_removed_values_in_other_character_sets_are_listed_as_written():
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.InstitutionAddress = "Rue de l'Hôpital 5, Genève"
+    ds.OtherPatientNames = "Müller^Jürgen"
+    ds.save_as(buffer := __import__("io").BytesIO(), enforce_file_format=True)
+    found = scrub(pydicom.dcmread(__import__("io").BytesIO(buffer.getvalue())), settings())
+    assert ("Rue de l'Hôpital 5, Genève", "dicom:InstitutionAddress") in found
+    assert ("Müller^Jürgen", "dicom:OtherPatientNames") in found and ("Jürgen", "dicom:OtherPatientNames") in found

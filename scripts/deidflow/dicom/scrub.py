@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pydicom
+from pydicom.charset import decode_bytes
 from pydicom.dataelem import DataElement
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
@@ -19,6 +21,7 @@ from . import dates, pixels
 from .profile import Profile, iod_family, resolve
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+CHARSET_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC"})
 NUMERIC_VRS = frozenset({"DS", "IS", "US", "SS", "UL", "SL", "UV", "SV", "FL", "FD", "AT", "OB", "OW", "OF", "OD", "OL", "OV"})
 TRIVIAL = frozenset({"YES", "NO", "NONE", "UNKNOWN", "ANONYMOUS", "REMOVED", "MM", "CM", "KG", "M", "F", "O"})
 DUMMY = {
@@ -60,24 +63,41 @@ class Found:
     values: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, elem: DataElement, kind: str) -> None:
+        """Record a (decoded) element's values."""
         if elem.VR in NUMERIC_VRS or elem.VR in ("TM", "SQ", "CS", "US or SS"):
             return
         raw = elem.value
         items = raw if isinstance(raw, (list, tuple, pydicom.multival.MultiValue)) else [raw]
         for item in items:
             if isinstance(item, bytes):
-                try:
-                    item = item.decode("latin-1")
-                except Exception:  # pragma: no cover - latin-1 decodes every byte
-                    continue
-            text = str(item).strip().strip("\x00").strip()
-            if is_trivial(text) or text.startswith("1.2.840.10008."):  # standard (well-known) UIDs identify nobody
-                continue
-            self.values.add((text, f"dicom:{kind}"))
-            if elem.VR == "PN":
-                for part in text.split("^"):
-                    if not is_trivial(part) and len(part) >= 3:
-                        self.values.add((part.strip(), f"dicom:{kind}"))
+                item = item.decode("latin-1")
+            self._add_text(str(item), elem.VR, kind)
+
+    def add_raw(self, vr: str, value: bytes, kind: str, encodings) -> None:
+        """Record a not-yet-decoded element's values (decoding only what the leak scan needs is faster)."""
+        if vr in NUMERIC_VRS or vr in ("TM", "SQ", "CS") or not value:
+            return
+        if vr in CHARSET_VRS:
+            encodings = [encodings] if isinstance(encodings, str) else list(encodings)
+            text = decode_bytes(value, encodings, {0x5C, 0x5E, 0x3D} if vr == "PN" else {0x5C})
+        else:
+            text = value.decode("latin-1")
+        for item in [text] if vr in ("LT", "ST", "UT") else text.split("\\"):
+            self._add_text(item, vr, kind)
+
+    def _add_text(self, item: str, vr: str, kind: str) -> None:
+        text = item.strip().strip("\x00").strip()
+        if is_trivial(text) or text.startswith("1.2.840.10008."):  # standard (well-known) UIDs identify nobody
+            return
+        self.values.add((text, f"dicom:{kind}"))
+        if vr == "PN":
+            for part in text.split("^"):
+                if not is_trivial(part) and len(part) >= 3:
+                    self.values.add((part.strip(), f"dicom:{kind}"))
+
+
+def _keyword(tag) -> str:
+    return keyword_for_tag(tag) or f"{tag.group:04X}{tag.element:04X}"
 
 
 def is_trivial(text: str) -> bool:
@@ -123,11 +143,20 @@ def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class:
     profile = settings.profile
     actions = profile.resolved(iod_family(sop_class))
     kept_creators: set[int] = set()
+    private_kept = "retain_safe_private" in profile.options and bool(settings.private_allow)
     for tag in list(ds.keys()):
         raw = ds.get_item(tag)
+        overlay = 0x5000 <= tag.group < 0x5100 or 0x6000 <= tag.group < 0x6100
         if not tag.is_private and raw.VR not in (None, "SQ", "UN") and actions.get(int(tag)) in (None, "K"):
-            if not (0x5000 <= tag.group < 0x5100 or 0x6000 <= tag.group < 0x6100):
+            if not overlay:
                 continue  # kept as it is: no need to decode the value
+        if not isinstance(raw, DataElement) and raw.VR not in (None, "SQ") and isinstance(raw.value, bytes):
+            private_removed = tag.is_private and tag.element >= 0x1000 and not private_kept
+            if private_removed or overlay or (not tag.is_private and actions.get(int(tag)) == "X"):
+                kind = "private" if tag.is_private else "overlay_or_curve" if overlay else _keyword(tag)
+                found.add_raw(raw.VR, raw.value, kind, ds._character_set)
+                del ds[tag]
+                continue
         elem = ds[tag]
         if tag.is_private:
             if tag.element >= 0x1000 and _private_allowed(ds, elem, settings):
