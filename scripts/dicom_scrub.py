@@ -3,6 +3,7 @@
 from deidflow.dicom.steps import scrub_part
 from deidflow.provenance import job
 from deidflow.pseudonyms import load_key
+from deidflow.secrets import SecretStore
 from deidflow.subjects import read_subjects
 
 with job(snakemake, extra_tools=["pydicom", "deid"]) as log:
@@ -15,4 +16,5 @@ with job(snakemake, extra_tools=["pydicom", "deid"]) as log:
         load_key(snakemake.config),
         snakemake.config["bids_dir"],
         log=log,
+        secrets=SecretStore(snakemake.config["secrets_dir"]),
     )

@@ -14,6 +14,7 @@ from pydicom.data import get_testdata_file
 from deidflow.demo.dicom import write as write_demo
 from deidflow.demo.people import make_people
 from deidflow.dicom.steps import scrub_part
+from deidflow.secrets import SecretStore
 from deidflow.subjects import SubjectRecord
 
 KEY = bytes(range(32))
@@ -57,6 +58,17 @@ def test_demo_subject_is_scrubbed_renamed_and_its_phi_listed(tmp_path: Path, per
     assert mr.StudyInstanceUID != original.StudyInstanceUID and "RequestAttributesSequence" not in mr
     ct = pydicom.dcmread(part / "files" / manifest["produced"][0])
     assert ct.StudyInstanceUID == mr.StudyInstanceUID  # one study across series
+
+
+def test_the_uid_map_is_kept_in_the_secrets_store(tmp_path: Path, person):
+    study, files, record = demo_subject(tmp_path, person)
+    store = SecretStore(tmp_path / "secrets")
+    scrub_part(map(str, files), tmp_path / "part", record, CFG, KEY, study, secrets=store)
+    path = store.file("dicom-uids-p7x9k2.json")
+    assert path.stat().st_mode & 0o077 == 0
+    uids = json.loads(path.read_text())["uids"]
+    released = pydicom.dcmread(next((tmp_path / "part" / "files").rglob("0001.dcm")))
+    assert uids[released.StudyInstanceUID] == pydicom.dcmread(files[0]).StudyInstanceUID
 
 
 def test_rerun_writes_the_same_bytes(tmp_path: Path, person):

@@ -9,6 +9,7 @@ from typing import Iterable, Mapping
 
 from ..parts import PartWriter
 from ..pseudonyms import derive_key
+from ..secrets import SecretStore
 from ..subjects import SubjectRecord, pseudonymize_path
 from .profile import load_profile
 from .scrub import ScrubSettings, scrub_subject
@@ -62,8 +63,12 @@ def scrub_part(
     key: bytes,
     bids_dir: str | os.PathLike,
     log: logging.Logger = log,
+    secrets: SecretStore | None = None,
 ) -> None:
-    """Write the `dicom` part for one subject: scrubbed files renamed by series and instance, bad files withheld."""
+    """Write the `dicom` part for one subject: scrubbed files renamed by series and instance, bad files withheld.
+
+    With a secrets store, the subject's UID map (new UID -> original) is kept there for the data steward.
+    """
     settings = settings_for(record, cfg, key)
     result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"))
     with PartWriter(out_dir, "dicom", record.pseudonym) as part:
@@ -82,4 +87,19 @@ def scrub_part(
             part.note("descriptors (study/series descriptions, comments) removed, not cleaned (clean_descriptors: remove)")
         for note in sorted(set(result.notes)):
             part.note(note)
+        if secrets is not None and isinstance(settings.uid_map, UIDMapper):
+            write_uid_map(secrets, record.pseudonym, settings.uid_map)
         log.info("dicom: %d files written, %d withheld", len(result.written), len(result.withheld))
+
+
+def uid_map_name(pseudonym: str) -> str:
+    return f"dicom-uids-{pseudonym}.json"
+
+
+def write_uid_map(secrets: SecretStore, pseudonym: str, mapper: UIDMapper) -> None:
+    """Store new UID -> original UID for one subject in the secrets store (mode 0600), sorted for stable bytes."""
+    uids = {new: original for original, new in sorted(mapper.cache.items())}
+    secrets.write_json(
+        uid_map_name(pseudonym),
+        {"format": "deidflow-dicom-uids/1", "root": mapper.root, "uids": dict(sorted(uids.items()))},
+    )
