@@ -135,6 +135,7 @@ def test_a_subject_part_releases_pseudonymized_files_and_withholds_bad_ones(tmp_
     assert withheld["source"] == "sub-ab12/beh/sub-ab12_task-broken_transcript.vtt" and "WEBVTT" in withheld["reason"]
     released = (out / "files" / manifest["produced"][0]).read_text()
     assert all(v not in released for v in LEAKS)
+    assert "Good morning [PERSON_1]." in released  # the participant (seeded from the study's names) is PERSON_1
     known = {i["value"] for i in json.loads((out / "identifiers.json").read_text())["values"]}
     assert {"Rosalind Whitfield", "(415) 555-0137", "512-44-9081"} <= known
     risk = json.loads((out / "risk.json").read_text())

@@ -45,3 +45,14 @@ def test_bad_modes_are_rejected_with_the_config_key():
         Surrogates("a", style="hash")
     with pytest.raises(ValueError, match="text.dates"):
         Surrogates("a", date_mode="month")
+
+
+def test_a_given_name_alone_gets_its_persons_surrogate_unless_two_people_share_it():
+    s = Surrogates("ab12")
+    tags = [s("PERSON", v) for v in ["Chad", "Chad Boone", "Phillip Boone", "phillip", "Boone"]]
+    assert tags[0] == tags[1] and tags[2] == tags[3] and len({tags[0], tags[2], tags[4]}) == 3
+    s("PERSON", "Ann Lee"), s("PERSON", "Ann Roe")
+    assert s("PERSON", "Ann") not in {s("PERSON", "Ann Lee"), s("PERSON", "Ann Roe")}
+    fake = Surrogates("ab12", style="fake", salt="k")
+    full = fake("PERSON", "Chad Boone")
+    assert fake("PERSON", "Chad") == full.split()[0] and len(full.split()) >= 2

@@ -178,6 +178,9 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
     deny, check = study_deny(items, cfg)
     surrogates = Surrogates(record.pseudonym, style=cfg.surrogates, date_mode=cfg.dates,
                             shift_days=record.date_shift_days, salt=salt)
+    for item in items:  # the study's own names first: the participant is [PERSON_1] in every transcript
+        if item.get("kind") == "name":
+            surrogates("PERSON", str(item["value"]))
     totals: Counter = Counter()
     released = withheld = 0
     for path in sorted(inputs):

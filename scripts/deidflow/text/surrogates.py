@@ -67,16 +67,43 @@ class Surrogates:
         self.salt = salt
         self._table: dict[tuple[str, str], str] = {}
         self._counts: dict[str, int] = {}
+        self._given: dict[tuple[str, str], tuple[str, str]] = {}  # given name -> the one full name with it
+        self._ambiguous: set[tuple[str, str]] = set()
 
     def __call__(self, entity: str, value: str) -> str:
         """The surrogate for `value` of type `entity`."""
         if entity == "DATE_TIME":
             return self._date(value)
         key = (entity, normalize(value))
-        if key not in self._table:
-            self._counts[entity] = self._counts.get(entity, 0) + 1
-            self._table[key] = self._fake(entity, key[1]) if self.style == "fake" else f"[{entity}_{self._counts[entity]}]"
+        if key in self._table:
+            return self._table[key]
+        tokens = key[1].split()
+        if entity == "PERSON" and len(tokens) == 1 and key in self._given:
+            # A given name alone is the person whose full name starts with it (only one such person seen).
+            full = self._table[self._given[key]]
+            self._table[key] = full.split()[0] if self.style == "fake" else full
+            return self._table[key]
+        if entity == "PERSON" and len(tokens) > 1 and (entity, tokens[0]) in self._table:
+            self._table[key] = self._new(entity, key[1], like=self._table[(entity, tokens[0])])
+        else:
+            self._table[key] = self._new(entity, key[1])
+        if entity == "PERSON" and len(tokens) > 1:
+            given = (entity, tokens[0])
+            if given in self._given and self._given[given] != key:
+                del self._given[given]  # two people share this given name: alone, it links to neither
+                self._ambiguous.add(given)
+            elif given not in self._ambiguous:
+                self._given[given] = key
         return self._table[key]
+
+    def _new(self, entity: str, normalized: str, like: str | None = None) -> str:
+        if like is not None and self.style == "tag":
+            return like
+        self._counts[entity] = self._counts.get(entity, 0) + 1
+        if self.style == "fake":
+            fake = self._fake(entity, normalized)
+            return f"{like} {fake.split()[-1]}" if like is not None else fake
+        return f"[{entity}_{self._counts[entity]}]"
 
     def _date(self, value: str) -> str:
         parsed = parse_date(value)
@@ -91,5 +118,5 @@ class Surrogates:
         seed = hashlib.sha256(f"{self.salt}\0{self.subject}\0{entity}\0{normalized}".encode()).digest()
         faker = Faker("en_US")
         faker.seed_instance(int.from_bytes(seed[:8], "big"))
-        method = _FAKE.get(entity)
+        method = "first_name" if entity == "PERSON" and " " not in normalized else _FAKE.get(entity)
         return getattr(faker, method)() if method else f"[{entity}]"
