@@ -101,3 +101,8 @@ def test_overlapping_results_merge_into_their_union():
     merged = resolve([RecognizerResult("PERSON", 10, 20, 0.85), RecognizerResult("PERSON", 15, 20, 1.0),
                       RecognizerResult("LOCATION", 30, 35, 0.5)])
     assert [(r.start, r.end, r.entity_type) for r in merged] == [(10, 20, "PERSON"), (30, 35, "LOCATION")]
+
+
+def test_a_specific_pattern_type_names_a_merged_span():
+    merged = resolve([RecognizerResult("DATE_TIME", 5, 10, 0.85), RecognizerResult("POSTCODE", 5, 10, 0.65)])
+    assert [(r.entity_type, r.score) for r in merged] == [("POSTCODE", 0.85)]

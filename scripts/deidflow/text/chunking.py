@@ -25,14 +25,23 @@ def windows(length: int, size: int, overlap: int, text: str | None = None) -> li
         start = max(end - overlap, start + 1)
 
 
+# A pattern that matched a specific format names the entity better than the model's generic label (a ZIP code the
+# model calls a DATE is replaced as a postcode).
+SPECIFIC = {"POSTCODE", "STREET_ADDRESS", "ID", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "URL", "IP_ADDRESS"}
+
+
+def _rank(r: RecognizerResult) -> tuple[bool, float]:
+    return r.entity_type in SPECIFIC, r.score
+
+
 def resolve(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
     """Non-overlapping results: overlapping spans merge into their union (nothing partly found stays half
-    visible), typed by the highest-scoring member."""
+    visible), typed by the highest-ranking member (specific pattern types first, then score)."""
     merged: list[RecognizerResult] = []
     for r in sorted(results, key=lambda r: (r.start, -r.end)):
         if merged and r.start < merged[-1].end:
             last = merged[-1]
-            best = last if last.score >= r.score else r
+            best = last if _rank(last) >= _rank(r) else r
             merged[-1] = RecognizerResult(best.entity_type, last.start, max(last.end, r.end), max(last.score, r.score),
                                           best.analysis_explanation, best.recognition_metadata)
         else:
