@@ -48,7 +48,7 @@ def make(case: str, mm: float) -> None:
     np.savez_compressed(Path(case) / "truth.npz", face=head.face, brain=head.brain)
 
 
-def one(path: str, threads: int) -> dict:
+def one(path: str, threads: int, params: dict) -> dict:
     """Deface one image in this process and report time, peak memory and quality."""
     import nibabel as nib
     import numpy as np
@@ -58,7 +58,7 @@ def one(path: str, threads: int) -> dict:
     from deidflow.mri.safety import Bounds
 
     start = time.perf_counter()
-    result = deface_images([Path(path)], Bounds(), {}, threads=threads)[0]
+    result = deface_images([Path(path)], Bounds(), params, threads=threads)[0]
     assert result.image is not None, result.reasons
     after = np.asanyarray(result.image.dataobj).astype(np.float32)
     montage_png(result.original, after, result.face, result.image.affine)
@@ -84,11 +84,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "benchmarks/mri/results.md"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--params", default="{}", help='registration overrides, e.g. \'{"deterministic": false}\'')
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--make", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.threads)))
+        print(json.dumps(one(args.one, args.threads, json.loads(args.params))))
         return
     if args.make:
         make(args.make[0], float(args.make[1]))
@@ -99,8 +100,9 @@ def main() -> None:
             case = Path(tmp) / label.replace(" ", "")
             case.mkdir()
             subprocess.run([sys.executable, __file__, "--make", str(case), str(mm)], check=True)
-            proc = subprocess.run([sys.executable, __file__, "--one", str(case / "head.nii.gz"), "--threads",
-                                   str(args.threads)], capture_output=True, text=True, check=True)
+            command = [sys.executable, __file__, "--one", str(case / "head.nii.gz"), "--threads", str(args.threads),
+                       "--params", args.params]
+            proc = subprocess.run(command, capture_output=True, text=True, check=True)
             rows.append({"image": label, **json.loads(proc.stdout.strip().splitlines()[-1])})
             print(rows[-1], flush=True)
     lines = [
@@ -108,8 +110,10 @@ def main() -> None:
         "",
         f"Machine: {platform.node()}, {platform.processor() or platform.machine()}, "
         f"{len(__import__('os').sched_getaffinity(0))} cores visible, shared with 7 other developers' jobs "
-        "while it ran (timings are upper bounds). ANTs threads: " + str(args.threads) + ".",
-        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Command: `.venv/bin/python benchmarks/mri/run.py`.",
+        "while it ran (timings are upper bounds). Rule threads: " + str(args.threads) + ", registration overrides: "
+        f"`{args.params}` (the default, deterministic, registers on one ITK thread).",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Command: `.venv/bin/python benchmarks/mri/run.py "
+        f"--params '{args.params}' --out {Path(args.out).name}`.",
         "",
         "| image | shape | seconds (all) | of which registration | peak RSS caller MiB | peak RSS worker MiB "
         "| face removed | brain removed | NMI |",
