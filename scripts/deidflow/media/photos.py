@@ -1,0 +1,81 @@
+"""One photo: orientation applied, faces replaced, re-encoded from pixels with no metadata, then exiftool-stripped."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .config import MediaConfig
+from .faces import FaceBlurrer
+from .metadata import strip_image
+from .probe import PHOTO_FORMATS, MediaError, check_format
+
+SAVE_FORMAT = {"jpeg": "JPEG", "png": "PNG", "tiff": "TIFF", "heic": "HEIF"}
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    """What happened to one photo."""
+
+    faces: int
+    width: int
+    height: int
+
+
+def _register_heif() -> None:
+    try:
+        import pillow_heif
+    except ImportError as exc:  # pragma: no cover - pillow-heif is in envs/media.txt
+        raise MediaError("HEIC needs pillow-heif, which is not installed") from exc
+    pillow_heif.register_heif_opener()
+
+
+def load_upright(path: str | os.PathLike, fmt: str) -> tuple[np.ndarray, np.ndarray | None, bytes | None]:
+    """RGB pixels with the EXIF orientation applied, the alpha channel if any, and the ICC profile."""
+    if fmt == "heic":
+        _register_heif()
+    try:
+        with Image.open(path) as image:
+            image.load()
+            icc = image.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise MediaError(f"cannot decode the {fmt.upper()} image (truncated or corrupt): {exc}") from None
+    alpha = np.asarray(upright.getchannel("A")) if "A" in upright.getbands() else None
+    return np.array(upright.convert("RGB")), alpha, icc
+
+
+def save_clean(rgb: np.ndarray, alpha: np.ndarray | None, dst: Path, fmt: str, cfg: MediaConfig,
+               icc: bytes | None) -> None:
+    """Encode pixels only (a fresh image carries no EXIF, XMP, comment or text chunk); ICC only when configured."""
+    image = Image.fromarray(rgb, "RGB")
+    if alpha is not None and fmt in ("png", "tiff"):
+        image.putalpha(Image.fromarray(alpha, "L"))
+    options: dict = {}
+    if cfg.keep_icc and icc:
+        options["icc_profile"] = icc
+    if fmt == "jpeg":
+        options.update(quality=cfg.jpeg_quality, subsampling=0)
+    elif fmt == "tiff":
+        options.update(compression="tiff_lzw")
+    elif fmt == "heic":
+        _register_heif()
+        options.update(quality=cfg.jpeg_quality)
+    image.save(dst, format=SAVE_FORMAT[fmt], **options)
+
+
+def deidentify_photo(src: str | os.PathLike, dst: str | os.PathLike, cfg: MediaConfig,
+                     blurrer: FaceBlurrer) -> PhotoResult:
+    """Write a face-blurred, metadata-free copy of `src` at `dst` (same format); MediaError when it cannot."""
+    fmt = check_format(src, PHOTO_FORMATS)
+    rgb, alpha, icc = load_upright(src, fmt)
+    rgb, faces = blurrer.anonymize(rgb)
+    dst = Path(dst)
+    save_clean(rgb, alpha, dst, fmt, cfg, icc)
+    if fmt != "heic":  # exiftool cannot delete all HEIC metadata; the fresh encode above writes none
+        strip_image(dst, keep_icc=cfg.keep_icc)
+    return PhotoResult(faces=faces, width=rgb.shape[1], height=rgb.shape[0])
