@@ -79,25 +79,21 @@ def find_entities(text: str, fmt: str, engine: AnalyzerEngine, deny: list, cfg: 
 def propagate(text: str, results: list[RecognizerResult], allow: set[str]) -> list[RecognizerResult]:
     """Every other mention of a detected name, place or organisation (and of each capitalised token of a detected
     person's name): a name the model tags once is replaced everywhere, as consistency requires."""
-    terms: set[str] = set()
+    types: dict[str, str] = {}
     for r in results:
-        if r.entity_type not in ("PERSON", "LOCATION", "ORGANIZATION"):
-            continue
-        value = text[r.start:r.end]
-        terms.add(value)
-        if r.entity_type == "PERSON":
-            terms.update(t for t in re.findall(r"[A-Z][\w'-]{2,}", value) if t.casefold() not in _TITLES)
-    terms = {t for t in terms if t.casefold() not in allow}
-    if not terms:
+        if r.entity_type in ("PERSON", "LOCATION", "ORGANIZATION"):
+            types[text[r.start:r.end]] = r.entity_type
+    for value, entity in list(types.items()):
+        if entity == "PERSON":
+            for token in re.findall(r"[A-Z][\w'-]{2,}", value):
+                if token.casefold() not in _TITLES:
+                    types.setdefault(token, "PERSON")
+    types = {t: e for t, e in types.items() if t.casefold() not in allow}
+    if not types:
         return []
-    alternation = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return [RecognizerResult("PERSON" if " " not in m.group(0) and m.group(0) not in {text[r.start:r.end] for r in results}
-                             else _type_of(m.group(0), text, results), m.start(), m.end(), 0.9)
+    alternation = "|".join(re.escape(t) for t in sorted(types, key=len, reverse=True))
+    return [RecognizerResult(types[m.group(0)], m.start(), m.end(), 0.9)
             for m in re.finditer(rf"(?<![\w@.])(?:{alternation})(?![\w@])", text)]
-
-
-def _type_of(value: str, text: str, results: list[RecognizerResult]) -> str:
-    return next((r.entity_type for r in results if text[r.start:r.end] == value), "PERSON")
 
 
 def replace(text: str, results: Iterable[RecognizerResult], surrogates: Surrogates) -> str:
@@ -199,13 +195,16 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
         writer.add_identifiers(result.leak_values)
         totals.update(result.entities)
         released += 1
-        log.info("%s: %d entities replaced (%s)", rel, sum(result.entities.values()), dict(sorted(result.entities.items())))
+        log.info("%s: %d entities replaced (%s)", rel, sum(result.entities.values()),
+                 dict(sorted(result.entities.items())))
     writer.add_identifiers((i["value"], f"study:{i.get('kind', 'other')}") for i in items)
     writer.risk({
         "section": f"transcript:{record.pseudonym}",
         "title": f"Transcripts of sub-{record.pseudonym}",
         "metrics": {"released": released, "withheld": withheld, "model": cfg.model,
                     "entities_replaced": dict(sorted(totals.items()))},
-        "checks": [{"name": "transcripts: no study identifier left after replacement", "passed": True,
-                    "detail": f"{released} released, {withheld} withheld (re-checked against the study's identifiers)"}],
+        "checks": [{
+            "name": "transcripts: no study identifier left after replacement", "passed": True,
+            "detail": f"{released} released, {withheld} withheld (re-checked against the study's identifiers)",
+        }],
     })

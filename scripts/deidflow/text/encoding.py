@@ -27,7 +27,9 @@ def decode(data: bytes, name: str, *, allow_guess: bool = True) -> tuple[str, st
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as err:
-                raise TranscriptEncodingError(f"{name}: starts with a {encoding} byte-order mark but is not {encoding} ({err})") from err
+                raise TranscriptEncodingError(
+                    f"{name}: starts with a {encoding} byte-order mark but is not {encoding} ({err})"
+                ) from err
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as err:

@@ -55,7 +55,8 @@ def analyzer(model: str = DEFAULT_MODEL, *, extra_recognizers: bool = True) -> A
             "(install it from envs/text.txt; deidflow never downloads models at run time)"
         )
     offline()
-    nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model, ignore_org=not extra_recognizers)).create_engine()
+    configuration = nlp_configuration(model, ignore_org=not extra_recognizers)
+    nlp_engine = NlpEngineProvider(nlp_configuration=configuration).create_engine()
     engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
     if extra_recognizers:
         for recognizer in pattern_recognizers():

@@ -95,7 +95,8 @@ def deny_terms(values: Iterable[Mapping[str, str]], extra: Iterable[str] = ()) -
 
 
 def deny_recognizer(terms: Mapping[str, str]) -> list[PatternRecognizer]:
-    """One whole-word recognizer (case-insensitive: Presidio's default regex flags) per entity type for the study's terms (score 1.0)."""
+    """One whole-word recognizer per entity type for the study's terms (score 1.0; case-insensitive through
+    Presidio's default regex flags)."""
     by_entity: dict[str, list[str]] = {}
     for term, entity in terms.items():
         by_entity.setdefault(entity, []).append(term)

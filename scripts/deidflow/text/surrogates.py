@@ -39,7 +39,8 @@ def parse_date(text: str) -> tuple[dt.date, str] | None:
     clean = " ".join(clean.split())
     for fmt in DATE_FORMATS:
         try:
-            parsed = dt.datetime.strptime(clean if "%Y" in fmt or "%y" in fmt else f"{clean} 2000", fmt if "%Y" in fmt or "%y" in fmt else f"{fmt} %Y")
+            has_year = "%Y" in fmt or "%y" in fmt  # a date without a year is parsed in a leap year
+            parsed = dt.datetime.strptime(clean if has_year else f"{clean} 2000", fmt if has_year else f"{fmt} %Y")
         except ValueError:
             continue
         return parsed.date(), fmt
