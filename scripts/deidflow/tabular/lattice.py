@@ -24,16 +24,18 @@ METRICS = ("loss", "precision", "discernibility")
 
 @dataclass
 class Problem:
-    """A table encoded for the search: per quasi-identifier the row's leaf index and per-level leaf maps."""
+    """A table encoded for the search, compressed to its distinct (quasi-identifiers, sensitive) rows with weights."""
 
     names: list[str]
-    leaf: list[np.ndarray]  # per QI: each row's leaf index in its hierarchy
+    leaf: list[np.ndarray]  # per QI: each distinct row's leaf index in its hierarchy
     level_code: list[list[np.ndarray]]  # per QI, per level: leaf index -> code of its generalized value
     labels: list[list[np.ndarray]]  # per QI, per level: code -> label
     leaf_loss: list[list[np.ndarray]]  # per QI, per level: leaf index -> (leaves under value - 1) / (leaves - 1)
     numeric: list[bool]  # per QI: leaves are numbers in increasing order (Mondrian releases ranges)
     leaf_labels: list[np.ndarray]
-    sensitive: np.ndarray | None = None  # each row's sensitive code (values in sorted order)
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rows per distinct row
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # table row -> distinct row
+    sensitive: np.ndarray | None = None  # each distinct row's sensitive code (values in sorted order)
     sensitive_values: list[str] = field(default_factory=list)
     n: int = 0
 
@@ -45,7 +47,7 @@ class Problem:
     def overall(self) -> np.ndarray | None:
         if self.sensitive is None:
             return None
-        return np.bincount(self.sensitive, minlength=len(self.sensitive_values))
+        return np.bincount(self.sensitive, weights=self.weight, minlength=len(self.sensitive_values))
 
 
 def encode(table: pd.DataFrame, quasi: Mapping[str, pd.DataFrame], sensitive: str | None = None,
@@ -57,11 +59,12 @@ def encode(table: pd.DataFrame, quasi: Mapping[str, pd.DataFrame], sensitive: st
         if name not in table.columns:
             raise PrivacyError(f"{table_name}: column {name!r} is configured but missing from the table")
     problem = Problem([], [], [], [], [], [], [], n=len(table))
+    row_leaves = []
     for name, hierarchy in quasi.items():
         column = table[name]
         if column.isna().any():
-            raise hz.HierarchyError(f"{table_name}: column {name!r} has empty cells (row "
-                                    f"{int(np.flatnonzero(column.isna().to_numpy())[0]) + 2}); fill or drop them")
+            raise hz.HierarchyError(f"{table_name}: column {name!r} has an empty cell (row "
+                                    f"{int(np.flatnonzero(column.isna().to_numpy())[0]) + 2}); fill or drop it")
         leaves = pd.Index(hierarchy.index)
         leaf = leaves.get_indexer(column.astype(str))
         if (leaf < 0).any():
@@ -72,24 +75,43 @@ def encode(table: pd.DataFrame, quasi: Mapping[str, pd.DataFrame], sensitive: st
         codes, labels, losses = [], [], []
         for level in hierarchy.columns:
             level_codes, uniques = pd.factorize(hierarchy[level].astype(str), sort=False)
+            if codes and len(pd.unique(codes[-1] * (len(uniques) + 1) + level_codes)) != codes[-1].max() + 1:
+                raise hz.HierarchyError(f"{table_name}: column {name!r}: hierarchy level {level} splits a group "
+                                        f"of level {level - 1}; each level must merge groups of the level below")
             size = np.bincount(level_codes)[level_codes]
             codes.append(level_codes.astype(np.int64))
             labels.append(np.asarray(uniques, dtype=object))
             losses.append((size - 1) / max(n_leaves - 1, 1))
         problem.names.append(name)
-        problem.leaf.append(leaf.astype(np.int64))
+        row_leaves.append(leaf.astype(np.int64))
         problem.level_code.append(codes)
         problem.labels.append(labels)
         problem.leaf_loss.append(losses)
         problem.leaf_labels.append(np.asarray(leaves, dtype=object))
         problem.numeric.append(hz.is_numeric_like(list(leaves)) and
                                bool(np.all(np.diff([float(v) for v in leaves]) > 0)))
+    row_sensitive = None
     if sensitive:
         values = table[sensitive].astype(str)
-        numeric = hz.is_numeric_like(list(values.unique()))
-        order = sorted(values.unique(), key=float if numeric else str)
-        problem.sensitive = pd.Index(order).get_indexer(values).astype(np.int64)
-        problem.sensitive_values = list(order)
+        uniques = list(values.unique())
+        order = sorted(uniques, key=float) if hz.is_numeric_like(uniques) else sorted(uniques)
+        row_sensitive = pd.Index(order).get_indexer(values).astype(np.int64)
+        problem.sensitive_values = [str(v) for v in order]
+    columns = row_leaves + ([row_sensitive] if row_sensitive is not None else [])
+    if columns:
+        key = np.zeros(len(table), dtype=np.int64)
+        for col in columns:
+            key = pd.factorize(key * (int(col.max()) + 1) + col)[0].astype(np.int64)
+        inverse, uniques = pd.factorize(key)
+        first = np.zeros(len(uniques), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(table) - 1, -1, -1)
+    else:
+        inverse, first = np.zeros(len(table), dtype=np.int64), np.zeros(1, dtype=np.int64)
+    problem.rows = inverse.astype(np.int64)
+    problem.weight = np.bincount(problem.rows, minlength=len(first)).astype(np.int64)
+    problem.leaf = [leaf[first] for leaf in row_leaves]
+    if row_sensitive is not None:
+        problem.sensitive = row_sensitive[first]
     return problem
 
 
@@ -109,14 +131,23 @@ class NodeResult:
     anonymous: bool
     suppressed: int
     score: float  # the metric: mean cell cost (loss, precision) or the discernibility sum
-    classes: np.ndarray | None = None  # row -> class id
+    classes: np.ndarray | None = None  # distinct row -> class id
     passed: np.ndarray | None = None  # class id -> passes the model
     counts: np.ndarray | None = None
 
 
-def classes_of(problem: Problem, node: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Row -> equivalence-class id and the class sizes for a node (vectorised: one key per row, one count)."""
-    key = np.zeros(problem.n, dtype=np.int64)
+@dataclass
+class Classes:
+    """A node's equivalence classes: a representative distinct row, the size and the sensitive counts of each."""
+
+    rep: np.ndarray  # class -> a distinct row in it
+    counts: np.ndarray
+    table: np.ndarray | None
+
+
+def _group(problem: Problem, node: Sequence[int], rep: np.ndarray) -> tuple[np.ndarray, int]:
+    """Class ids of the given distinct rows at a node (one integer key per row, then one count)."""
+    key = np.zeros(len(rep), dtype=np.int64)
     space = 1
     for i, lv in enumerate(node):
         codes = problem.level_code[i][lv]
@@ -124,46 +155,77 @@ def classes_of(problem: Problem, node: Sequence[int]) -> tuple[np.ndarray, np.nd
         if space * width > 2**62:
             key = pd.factorize(key)[0].astype(np.int64)
             space = int(key.max()) + 1
-        key += codes[problem.leaf[i]] * space
+        key += codes[problem.leaf[i][rep]] * space
         space *= width
-    if space <= 8 * problem.n + 1024:
-        full = np.bincount(key, minlength=space)
-        present = np.flatnonzero(full)
-        remap = np.zeros(space, dtype=np.int64)
-        remap[present] = np.arange(len(present))
-        return remap[key], full[present]
-    inverse, _ = pd.factorize(key)
-    return inverse.astype(np.int64), np.bincount(inverse)
+    if space <= 4 * len(rep) + 1024:
+        present = np.zeros(space, dtype=bool)
+        present[key] = True
+        remap = np.cumsum(present) - 1
+        return remap[key], int(present.sum())
+    inverse, uniques = pd.factorize(key)
+    return inverse.astype(np.int64), len(uniques)
+
+
+def rollup(problem: Problem, node: Sequence[int], base: Classes, with_table: bool) -> Classes:
+    """A node's classes from a finer node's classes (or from the distinct rows): classes only ever merge."""
+    inverse, size = _group(problem, node, base.rep)
+    counts = np.bincount(inverse, weights=base.counts, minlength=size).astype(np.int64)
+    rep = np.zeros(size, dtype=np.int64)
+    rep[inverse[::-1]] = base.rep[::-1]
+    table = None
+    if with_table and base.table is not None:
+        table = np.zeros((size, base.table.shape[1]), dtype=np.int64)
+        if base.table.shape[1] > 8:
+            np.add.at(table, inverse, base.table)
+        else:
+            for j in range(base.table.shape[1]):
+                table[:, j] = np.bincount(inverse, weights=base.table[:, j], minlength=size)
+    return Classes(rep, counts, table)
+
+
+def base_classes(problem: Problem, with_table: bool) -> Classes:
+    """The distinct rows as classes of their own (the root every rollup starts from)."""
+    d = len(problem.weight)
+    table = None
+    if with_table and problem.sensitive is not None:
+        table = np.zeros((d, len(problem.sensitive_values)), dtype=np.int64)
+        table[np.arange(d), problem.sensitive] = problem.weight
+    return Classes(np.arange(d), problem.weight, table)
+
+
+def score_of(problem: Problem, model: PrivacyModel, node: Sequence[int], cls: Classes, metric: str,
+             cost: list[list[np.ndarray]], bound: float | None = None, overall: np.ndarray | None = None
+             ) -> NodeResult:
+    """Check a node's classes against the model and compute its metric."""
+    ok = passing(model, cls.counts, cls.table, overall if overall is not None else problem.overall)
+    suppressed = int(cls.counts[~ok].sum())
+    anonymous = suppressed <= int(np.floor(model.suppression * problem.n + 1e-9))
+    n, q = problem.n, len(node)
+    if metric == "discernibility":
+        score = float((cls.counts[ok].astype(np.float64) ** 2).sum() + suppressed * n)
+    else:
+        total = bound * n * q if bound is not None else sum(
+            float(np.dot(cost[i][lv][problem.leaf[i]], problem.weight)) for i, lv in enumerate(node))
+        if suppressed:
+            bad = cls.rep[~ok]
+            row_cost = sum(cost[i][lv][problem.leaf[i][bad]] for i, lv in enumerate(node))
+            total += float(np.dot(cls.counts[~ok], q - row_cost))
+        score = total / (n * q)
+    return NodeResult(tuple(int(v) for v in node), anonymous, suppressed, score, None, ok, cls.counts)
 
 
 def evaluate(problem: Problem, model: PrivacyModel, node: Sequence[int], metric: str = "loss",
              cost: list[list[np.ndarray]] | None = None) -> NodeResult:
-    """Check one node: which classes pass, how many records are suppressed, and its metric."""
+    """Check one node from scratch, keeping each distinct row's class (to recode the table)."""
     cost = cost if cost is not None else cell_cost(problem, metric)
-    classes, counts = classes_of(problem, node)
-    table = overall = None
-    if model.needs_sensitive:
-        if problem.sensitive is None:
-            raise PrivacyError("l-diversity / t-closeness need a column with role 'sensitive'")
-        table = contingency(classes, len(counts), problem.sensitive, len(problem.sensitive_values))
-        overall = problem.overall
-    ok = passing(model, counts, table, overall)
-    suppressed = int(counts[~ok].sum())
-    anonymous = suppressed <= int(np.floor(model.suppression * problem.n + 1e-9))
-    n, q = problem.n, len(node)
-    if metric == "discernibility":
-        score = float((counts[ok].astype(np.float64) ** 2).sum() + suppressed * n)
-    else:
-        total = sum(float(np.dot(np.bincount(problem.leaf[i], minlength=len(cost[i][lv])), cost[i][lv]))
-                    for i, lv in enumerate(node))
-        if suppressed:
-            first = np.empty(len(counts), dtype=np.int64)
-            first[classes[::-1]] = np.arange(n - 1, -1, -1)
-            bad = first[~ok]
-            row_cost = sum(cost[i][lv][problem.leaf[i][bad]] for i, lv in enumerate(node))
-            total += float(np.dot(counts[~ok], q - row_cost))
-        score = total / (n * q)
-    return NodeResult(tuple(int(v) for v in node), anonymous, suppressed, score, classes, ok, counts)
+    if model.needs_sensitive and problem.sensitive is None:
+        raise PrivacyError("l-diversity / t-closeness need a column with role 'sensitive'")
+    base = base_classes(problem, model.needs_sensitive)
+    inverse, size = _group(problem, node, base.rep)
+    cls = rollup(problem, node, base, model.needs_sensitive)
+    result = score_of(problem, model, node, cls, metric, cost)
+    result.classes = inverse
+    return result
 
 
 def _rank(result: NodeResult) -> tuple[float, int, tuple[int, ...]]:
@@ -184,50 +246,69 @@ def lattice(problem: Problem) -> np.ndarray:
     return np.array(list(itertools.product(*[range(h + 1) for h in problem.heights])), dtype=np.int64)
 
 
-def search(problem: Problem, model: PrivacyModel, metric: str = "loss") -> SearchResult:
+def search(problem: Problem, model: PrivacyModel, metric: str = "loss", cache_cells: int = 20_000_000
+           ) -> SearchResult:
     """The anonymous node with the least metric (optimal global recoding with pruning)."""
     if metric not in METRICS:
         raise PrivacyError(f"metric {metric!r}: use one of {', '.join(METRICS)}")
     if model.k > problem.n:
         raise PrivacyError(f"k = {model.k} is larger than the table ({problem.n} rows)")
+    if model.needs_sensitive and problem.sensitive is None:
+        raise PrivacyError("l-diversity / t-closeness need a column with role 'sensitive'")
     cost = cell_cost(problem, metric)
     nodes = lattice(problem)
+    q = nodes.shape[1]
     if metric == "discernibility":
         bound = np.zeros(len(nodes))
     else:
-        per_level = [np.array([np.dot(np.bincount(problem.leaf[i], minlength=len(c)), c) for c in cost[i]])
-                     for i in range(len(problem.names))]
-        bound = sum(per_level[i][nodes[:, i]] for i in range(nodes.shape[1])) / (problem.n * nodes.shape[1])
+        per_level = [np.array([np.dot(c[problem.leaf[i]], problem.weight) for c in cost[i]]) for i in range(q)]
+        bound = sum(per_level[i][nodes[:, i]] for i in range(q)) / (problem.n * q)
     order = np.lexsort((*nodes[:, ::-1].T, nodes.sum(axis=1), np.round(bound, 10)))
+    root = base_classes(problem, model.needs_sensitive)
+    overall = problem.overall
+    cache: dict[tuple[int, ...], Classes] = {}
+    cached = 0
     best: NodeResult | None = None
-    failed: list[np.ndarray] = []
-    clean: list[np.ndarray] = []  # anonymous with nothing suppressed: everything above needs no suppression
+    failed = np.zeros((0, q), dtype=np.int64)
+    clean = np.zeros((0, q), dtype=np.int64)  # anonymous, nothing suppressed: every node above needs no suppression
     checked = 0
     for idx in order:
         node = nodes[idx]
         if best is not None and round(bound[idx], 10) > round(best.score, 10):
             break
-        if model.monotone and failed and np.all(node <= np.array(failed), axis=1).any():
+        if model.monotone and len(failed) and np.all(node <= failed, axis=1).any():
             continue
-        if metric != "discernibility" and clean and np.all(node >= np.array(clean), axis=1).any():
-            result = NodeResult(tuple(int(v) for v in node), True, 0, float(bound[idx]))
+        key = tuple(int(v) for v in node)
+        if metric != "discernibility" and len(clean) and np.all(node >= clean, axis=1).any():
+            result = NodeResult(key, True, 0, float(bound[idx]))
         else:
-            result = evaluate(problem, model, node, metric, cost)
+            parents = [cache[p] for p in _predecessors(key) if p in cache]
+            start = min(parents, key=lambda c: len(c.rep)) if parents else root
+            cls = rollup(problem, key, start, model.needs_sensitive)
+            result = score_of(problem, model, key, cls, metric, cost, None if metric == "discernibility"
+                              else float(bound[idx]), overall)
             checked += 1
+            cache[key] = cls
+            cached += len(cls.rep) * (q + 2 + (cls.table.shape[1] if cls.table is not None else 0))
+            while cached > cache_cells and cache:
+                old = cache.pop(next(iter(cache)))
+                cached -= len(old.rep) * (q + 2 + (old.table.shape[1] if old.table is not None else 0))
             if not result.anonymous:
-                failed.append(node)
+                failed = np.vstack([failed, node])
                 continue
             if result.suppressed == 0:
-                clean.append(node)
+                clean = np.vstack([clean, node])
         if best is None or _rank(result) < _rank(best):
             best = result
     if best is None:
         raise PrivacyError("no generalization satisfies the privacy model, even with every value suppressed to '*'; "
-                       "raise the suppression limit or relax k / l / t")
-    if best.classes is None:
-        best = evaluate(problem, model, best.node, metric, cost)
-        checked += 1
+                           "raise the suppression limit or relax k / l / t")
+    best = evaluate(problem, model, best.node, metric, cost)
     return SearchResult(best, len(nodes), checked)
+
+
+def _predecessors(node: tuple[int, ...]) -> list[tuple[int, ...]]:
+    return [node[:i] + (v - 1,) + node[i + 1:] for i, v in enumerate(node) if v > 0]
 
 
 def exhaustive(problem: Problem, model: PrivacyModel, metric: str = "loss") -> NodeResult:
@@ -241,5 +322,5 @@ def exhaustive(problem: Problem, model: PrivacyModel, metric: str = "loss") -> N
 
 def recode(problem: Problem, node: Sequence[int]) -> dict[str, np.ndarray]:
     """The generalized values of every quasi-identifier at a node."""
-    return {name: problem.labels[i][node[i]][problem.level_code[i][node[i]][problem.leaf[i]]]
+    return {name: problem.labels[i][node[i]][problem.level_code[i][node[i]][problem.leaf[i][problem.rows]]]
             for i, name in enumerate(problem.names)}
