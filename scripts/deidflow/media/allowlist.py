@@ -73,7 +73,7 @@ def disallowed(key: str, value: object, extra: frozenset[str] = frozenset()) -> 
         return None
     allowed = ALLOWED.get(group_of(group))
     if allowed is None:
-        return f"{group} metadata present ({name})"
+        return f"tag {group}:{name}: no {group} metadata may be released"
     if allowed != ANY and name not in allowed:
         return f"tag {group}:{name} is outside the allow-list"
     if name in ZERO_DATES and value not in ZERO_DATE_VALUES:
