@@ -149,12 +149,8 @@ def _private(table: pd.DataFrame, hierarchies: Mapping[str, pd.DataFrame], sensi
         passed = best.passed[row_class]
         info["levels"] = dict(zip(problem.names, best.node))
         info["lattice"] = {"nodes": found.nodes, "checked": found.checked}
-        loss = lattice.score_of(problem, model, best.node, lattice.rollup(
-            problem, best.node, lattice.base_classes(problem, False), False), "loss",
-            lattice.cell_cost(problem, "loss")).score
-        precision = lattice.score_of(problem, model, best.node, lattice.rollup(
-            problem, best.node, lattice.base_classes(problem, False), False), "precision",
-            lattice.cell_cost(problem, "precision")).score
+        loss = lattice.evaluate(problem, model, best.node, "loss").score
+        precision = lattice.evaluate(problem, model, best.node, "precision").score
     else:
         raise lattice.PrivacyError(f"tables.search = {method!r}: use optimal or mondrian")
     info["seconds"] = round(time.perf_counter() - started, 3)
@@ -226,6 +222,11 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
     bids_dir = Path(bids_dir)
     paths = {Path(p).relative_to(bids_dir).as_posix(): Path(p) for p in tables if str(p).endswith(".tsv")}
     summary: dict[str, Any] = {"tables": {}}
+    budget = cfg.get("noise_budget") or {}
+    planned = [noise.NoiseSpec.from_config(name, opts) for table_spec in
+               [cfg.get("participants") or {}, *(cfg.get("phenotype") or {}).values()]
+               for name, opts in (table_spec or {}).items() if isinstance(opts, Mapping) and opts.get("role") == "noise"]
+    noise.check_budget(planned, budget.get("epsilon"), budget.get("delta"))  # before any noise is drawn
     specs: list[noise.NoiseSpec] = []
     levels: dict[str, int] = {}
     order = sorted(paths, key=lambda rel: (rel != "participants.tsv", rel))
@@ -250,7 +251,6 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
         writer.path(sidecar).write_text(json.dumps(result.columns, indent=2, sort_keys=True, default=str) + "\n")
         if cfg.get("parquet", False):
             result.table.astype("string").to_parquet(writer.path(rel[:-4] + ".parquet"), index=False)
-    budget = cfg.get("noise_budget") or {}
     epsilon, delta = noise.check_budget(specs, budget.get("epsilon"), budget.get("delta"))
     summary["epsilon_spent"] = epsilon
     summary["delta_spent"] = delta
