@@ -41,6 +41,14 @@ def write_config(tmp: Path, study: Path, **overrides) -> Path:
         key.write_text("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n")
         key.chmod(0o600)
     cfg["pseudonym"] = {**cfg["pseudonym"], "key_file": str(key)}
+    if (study / "participants.tsv").is_file():
+        rows = sum(1 for _ in (study / "participants.tsv").open()) - 1
+        if rows < cfg["tables"]["privacy"]["k"]:
+            # A 2- or 3-subject fixture cannot hold classes of the demo's k: the whole table becomes one class, and
+            # the risk thresholds follow (one class of n records has prosecutor risk 1/n).
+            cfg["tables"]["privacy"] = {**cfg["tables"]["privacy"], "k": rows}
+            cfg["risk"]["reidentification"] = {**cfg["risk"]["reidentification"], "k": rows,
+                                               "threshold": round(1 / rows + 0.01, 2)}
     for name, value in overrides.items():
         cfg[name] = {**cfg[name], **value} if isinstance(value, dict) and isinstance(cfg.get(name), dict) else value
     path = tmp / "config.yaml"

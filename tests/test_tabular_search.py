@@ -3,6 +3,8 @@ inputs stop with errors naming the column and value."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,7 @@ from deidflow.tabular import hierarchies as hz
 from deidflow.tabular import lattice, mondrian
 from deidflow.tabular.models import PrivacyError, PrivacyModel, passing
 
-ADULT = "/work/shared/data/adult"
+ADULT = str(Path(__file__).parent / "data" / "adult")
 
 
 def small_table(seed: int, n: int = 120) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:

@@ -1,7 +1,7 @@
 """NAPSU-MQ (deidflow's twinify driver) vs smartnoise-synth MST on ADULT's 9 columns at epsilon 1, one run.
 
 Run from the repository root with the twinify environment:
-    PYTHONPATH=scripts .venv-synth/bin/python benchmarks/synth/run_benchmark.py [rows]
+    PYTHONPATH=scripts .venv-synth/bin/python benchmarks/synth/run_benchmark.py [rows [warmup draws]]
 smartnoise-synth runs in its own environment (.venv-smartnoise: `pip install smartnoise-synth==1.0.8`), as a child
 process of this one. Writes benchmarks/synth/results.json and prints a Markdown table.
 """
@@ -35,12 +35,13 @@ def load(rows: int | None) -> pd.DataFrame:
 
 
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else None
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "all" else None
+    warmup, draws = (int(sys.argv[2]), int(sys.argv[3])) if len(sys.argv) > 3 else (200, 200)
     data = load(rows)
     settings = {"columns": list(data.columns), "method": "napsu", "epsilon": EPSILON, "delta": DELTA,
                 "selection": "mst", "selection_share": 0.3, "queries": [], "seed": SEED, "max_levels": 100,
                 "control_fraction": 0.2, "min_rows": 10, "rows": None,
-                "napsu": {"num_warmup": 200, "num_samples": 200, "num_chains": 1}}
+                "napsu": {"num_warmup": warmup, "num_samples": draws, "num_chains": 1}}
     start = time.perf_counter()
     twin = synthesize(data, settings, source="adult.csv")
     napsu_s = time.perf_counter() - start
@@ -58,7 +59,7 @@ def main() -> None:
     mst_scores = marginal_scores(train, mst, ways=(1, 2), max_level=100)
     results = {
         "machine": f"{platform.node()} ({platform.processor() or platform.machine()}), shared 2-core container",
-        "rows_train": len(train), "columns": list(data.columns), "epsilon": EPSILON, "delta": DELTA,
+        "rows_train": len(train), "napsu_mcmc": {"warmup": warmup, "draws": draws}, "columns": list(data.columns), "epsilon": EPSILON, "delta": DELTA,
         "napsu_mq": {"fit_sample_s": napsu_s, "card_budget": twin.card["budget"], "queries": twin.card["queries"],
                      "tvd_1way": napsu_scores["1-way"]["twin_mean_tvd"], "tvd_2way": napsu_scores["2-way"]["twin_mean_tvd"]},
         "smartnoise_mst": {"fit_s": mst_times["fit_s"], "sample_s": mst_times["sample_s"], "wall_s": mst_wall,

@@ -40,10 +40,20 @@ for _file in INVENTORY.files:
     _FILES[(_file.kind, _file.subject)].append(f"{BIDS}/{_file.relpath}")
 
 # Parts that reach the release: subject parts (part name -> the input kinds it consumes) and global ones.
-SUBJECT_PARTS = {}
-GLOBAL_PARTS = {"dataset": ("dataset_description",)}
+SUBJECT_PARTS = {
+    "dicom": ("dicom",),
+    "nifti": ("nifti", "dicom"),  # mri_deface over dicom_convert's nifti_pre (converted DICOM and input NIfTI)
+    "transcript": ("transcript",),
+    "photo": ("photo",),
+    "video": ("video",),
+}
+GLOBAL_PARTS = {
+    "dataset": ("dataset_description",),
+    "tables": ("table",),
+    "synth": ("table",),
+}
 # Risk sections computed over the whole study (besides the risk.json inside each part).
-RISK_SECTIONS = ["inventory", "leaks"]
+RISK_SECTIONS = ["inventory", "leaks", "tables", "synthetic"]
 
 
 wildcard_constraints:

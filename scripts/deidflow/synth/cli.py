@@ -21,6 +21,7 @@ from ..provenance import job
 
 SYNTHETIC_TSV = "derivatives/synthetic/participants_synthetic.tsv"
 CARD_JSON = "derivatives/synthetic/participants_synthetic_card.json"
+SKIPPED_JSON = "skipped.json"
 
 
 def _shim(rule: str, inputs: list[str], outputs: list[str], log: str, params: dict[str, Any],
@@ -52,6 +53,7 @@ def resolve_columns(settings: dict[str, Any], summary_path: str | None) -> list[
 
 
 def cmd_fit(args: argparse.Namespace) -> None:
+    from .encode import TooFewRows
     from .twin import synthesize
 
     settings = json.loads(args.settings)
@@ -60,8 +62,16 @@ def cmd_fit(args: argparse.Namespace) -> None:
     with job(shim) as log:
         table = read_table(args.input)
         settings["columns"] = resolve_columns(settings, args.summary)
-        twin = synthesize(table, settings, source=Path(args.input).name)
         holdout = Path(args.holdout)
+        try:
+            twin = synthesize(table, settings, source=Path(args.input).name)
+        except TooFewRows as err:  # a clearly reported skip: no twin is released, no budget is spent
+            holdout.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(holdout / SKIPPED_JSON, {"skipped": str(err)})
+            with PartWriter(args.output, "synth", None) as part:
+                part.note(f"no synthetic twin: {err}")
+            log.warning("no synthetic twin: %s", err)
+            return
         holdout.mkdir(parents=True, exist_ok=True)
         twin.train.to_csv(holdout / "train.tsv", sep="\t", index=False)
         twin.control.to_csv(holdout / "control.tsv", sep="\t", index=False)
@@ -108,6 +118,12 @@ def cmd_risk(args: argparse.Namespace) -> None:
     shim = _shim("risk_synth", [args.holdout, args.part], [args.output], args.log, settings, args.work_dir,
                  args.secrets_dir)
     with job(shim) as log:
+        if (holdout / SKIPPED_JSON).is_file():
+            reason = read_json(holdout / SKIPPED_JSON)["skipped"]
+            atomic_write_json(args.output, {"section": "synthetic", "title": "Synthetic twin: skipped",
+                                            "metrics": {"skipped": reason}, "checks": [], "figures": [], "tables": []})
+            log.info("synthetic twin skipped: %s", reason)
+            return
         train, control = read_table(str(holdout / "train.tsv")), read_table(str(holdout / "control.tsv"))
         synthetic = read_table(str(part / SYNTHETIC_TSV))
         card = read_json(part / CARD_JSON)

@@ -15,6 +15,10 @@ class SynthInputError(ValueError):
     """The table cannot be synthesized as configured (the message names the file, the column and the fix)."""
 
 
+class TooFewRows(SynthInputError):
+    """The table is too small to hold out a control split: the twin is skipped and the report says why."""
+
+
 def select_columns(table: pd.DataFrame, columns: Sequence[str], source: str) -> tuple[list[str], list[dict[str, str]]]:
     """Columns to synthesize and the reported skips (single-valued or empty columns carry nothing to learn)."""
     missing = [c for c in columns if c not in table.columns]

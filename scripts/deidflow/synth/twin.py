@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import card as cards
 from . import dpvi, napsu
-from .encode import Encoding, SynthInputError, choose_method, column_kinds, select_columns
+from .encode import Encoding, SynthInputError, TooFewRows, choose_method, column_kinds, select_columns
 
 
 @dataclass
@@ -30,7 +30,7 @@ def split_control(table: pd.DataFrame, fraction: float, seed: int, min_rows: int
         raise SynthInputError(f"synth.control_fraction must be in (0, 1), got {fraction}")
     n_control = int(round(len(table) * fraction))
     if n_control < 1 or len(table) - n_control < min_rows:
-        raise SynthInputError(f"{source}: {len(table)} records are too few to hold out a control split of "
+        raise TooFewRows(f"{source}: {len(table)} records are too few to hold out a control split of "
                               f"{fraction:.0%} and keep {min_rows} for training (synth.min_rows); add records or "
                               f"disable synth")
     order = np.random.default_rng(seed).permutation(len(table))

@@ -4,16 +4,25 @@ Each released value is clamped to the declared bounds [lower, upper] and perturb
 calibrated so that one person's value changing anywhere in the bounds (sensitivity upper - lower, unless given) costs
 the column's epsilon (and delta for Gaussian). Columns compose by basic composition; the total is checked against the
 configured budget before anything is drawn.
+
+OpenDP draws from the operating system's CSPRNG and takes no seed, so a fresh draw differs each run. Releasing a
+second, differently noised copy of the same column would spend the budget again, so each draw is kept in the secrets
+store (`NoiseStore`, keyed by the table, column, mechanism and the column's values) and a rerun reuses it: reruns
+are byte-identical and the budget is spent once. A new secrets store draws afresh.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 import numpy as np
 import opendp.prelude as dp
 import pandas as pd
+
+from ..secrets import SecretStore
 
 dp.enable_features("contrib")
 
@@ -87,16 +96,51 @@ def check_budget(specs: list[NoiseSpec], epsilon_limit: float | None, delta_limi
     return epsilon, delta
 
 
-def add_noise(values: pd.Series, spec: NoiseSpec, table_name: str = "table") -> tuple[pd.Series, float]:
-    """Clamp a numeric column to its bounds and add OpenDP noise; returns the released column and its scale."""
+class NoiseStore:
+    """Noised columns already released from this study (a JSON file in the secrets store), reused on reruns."""
+
+    NAME = "tables_noise.json"
+
+    def __init__(self, secrets: SecretStore | None):
+        self.secrets = secrets
+        self.draws: dict[str, list[float | None]] = {}
+        if secrets is not None and secrets.exists(self.NAME):
+            self.draws = secrets.read_json(self.NAME)
+
+    @staticmethod
+    def digest(spec: NoiseSpec, table_name: str, values: pd.Series) -> str:
+        text = json.dumps([table_name, asdict(spec), values.astype("string").fillna("").tolist()])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def get(self, digest: str) -> list[float | None] | None:
+        return self.draws.get(digest)
+
+    def put(self, digest: str, values: pd.Series) -> None:
+        self.draws[digest] = [None if pd.isna(v) else float(v) for v in values]
+
+    def save(self) -> None:
+        if self.secrets is not None and self.draws:
+            self.secrets.write_json(self.NAME, self.draws)
+
+
+def add_noise(values: pd.Series, spec: NoiseSpec, table_name: str = "table", store: NoiseStore | None = None
+              ) -> tuple[pd.Series, float]:
+    """Clamp a numeric column to its bounds and add OpenDP noise (or reuse the stored draw); returns the released
+    column and its scale."""
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
     if bad.any():
         raise BudgetError(f"{table_name}: column {spec.column!r}: value {values[bad].iloc[0]!r} is not a number")
     meas, scale = mechanism(spec)
+    digest = NoiseStore.digest(spec, table_name, values) if store is not None else None
+    if store is not None and store.get(digest) is not None:
+        return pd.Series(store.get(digest), index=values.index, name=values.name, dtype=float), scale
     present = numbers.notna().to_numpy()
     clamped = np.clip(numbers.to_numpy(dtype=float, na_value=np.nan)[present], spec.lower, spec.upper)
     noisy = np.clip(np.asarray(meas(list(map(float, clamped))), dtype=float), spec.lower, spec.upper)
     out = np.full(len(values), np.nan)
     out[present] = noisy if spec.decimals is None else np.round(noisy, int(spec.decimals))
-    return pd.Series(out, index=values.index, name=values.name), scale
+    released = pd.Series(out, index=values.index, name=values.name)
+    if store is not None:
+        store.put(digest, released)
+    return released, scale

@@ -49,7 +49,8 @@ def _hierarchy(name: str, options: Mapping[str, Any], values: pd.Series, base_di
 
 def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str, Any],
                   records: Mapping[str, SubjectRecord], key: bytes, table_name: str, base_dir: str | Path = ".",
-                  private: bool = True, levels: Mapping[str, int] | None = None) -> Released:
+                  private: bool = True, levels: Mapping[str, int] | None = None,
+                  store: noise.NoiseStore | None = None) -> Released:
     """De-identify one table: `private` runs the privacy model (participants.tsv); otherwise quasi-identifiers are
     generalized to a fixed level (`level` in the column's config, else the level chosen for participants.tsv, else
     fully suppressed)."""
@@ -77,10 +78,11 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
                 node.append(min(int(level), problem.heights[i]))
             recoded = lattice.recode(problem, node)
             summary["levels"] = dict(zip(problem.names, node))
+        chosen = summary.get("levels")
         for n in quasi:
             out[n] = recoded[n]
             described[n] = {"Description": "quasi-identifier, generalized",
-                            "Generalization": summary.get("levels", {}).get(n, "mondrian")}
+                            "Generalization": chosen.get(n) if isinstance(chosen, dict) else "mondrian"}
     specs = []
     for name, column in columns.items():
         options, role = column.options, column.role
@@ -101,7 +103,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
             out[name] = roles.bucket(values, key, options.get("buckets"), name, table_name)
         elif role == "noise":
             spec_ = noise.NoiseSpec.from_config(name, options)
-            out[name], scale = noise.add_noise(values, spec_, table_name)
+            out[name], scale = noise.add_noise(values, spec_, table_name, store)
             specs.append(spec_)
             options = {**options, "scale": scale}
         else:  # keep, sensitive
@@ -209,16 +211,17 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
     if budget.get("epsilon") is not None:
         checks.append({"name": "tables: DP budget", "passed": spent <= budget["epsilon"] + 1e-12,
                        "detail": f"epsilon spent {spent:g}, budget {budget['epsilon']:g}"})
-    return {"section": "tables", "title": "Tables: k-anonymity, l-diversity, t-closeness, DP noise",
+    return {"section": "tables_privacy", "title": "Tables: k-anonymity, l-diversity, t-closeness, DP noise",
             "metrics": {"achieved": got, "suppressed_rows": main.get("suppressed_rows"),
                         "levels": main.get("levels"), "utility": main.get("utility"), "epsilon_spent": spent},
             "checks": checks, "figures": [], "tables": []}
 
 
 def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[str, Any],
-                  records: Mapping[str, SubjectRecord], key: bytes, writer: Any, base_dir: str | Path = "."
-                  ) -> dict[str, Any]:
-    """De-identify participants.tsv (privacy model) and phenotype/*.tsv (roles) into a PartWriter; the summary."""
+                  records: Mapping[str, SubjectRecord], key: bytes, writer: Any, base_dir: str | Path = ".",
+                  noise_store: noise.NoiseStore | None = None) -> dict[str, Any]:
+    """De-identify participants.tsv (privacy model) and phenotype/*.tsv (roles) into a PartWriter; the summary
+    (with the quasi-identifier and sensitive columns of participants.tsv, which the risk and synth steps read)."""
     bids_dir = Path(bids_dir)
     paths = {Path(p).relative_to(bids_dir).as_posix(): Path(p) for p in tables if str(p).endswith(".tsv")}
     summary: dict[str, Any] = {"tables": {}}
@@ -241,7 +244,7 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
             raise roles.RoleError(f"{rel}: no column roles configured (tables.participants or "
                                   f"tables.phenotype.{Path(rel).stem}); every table and column needs them")
         result = release_table(read_table(paths[rel]), spec, cfg, records, key, rel, base_dir,
-                               private=rel == "participants.tsv", levels=levels)
+                               private=rel == "participants.tsv", levels=levels, store=noise_store)
         if rel == "participants.tsv" and isinstance(result.summary.get("levels"), dict):
             levels = result.summary["levels"]
         specs.extend(result.noise)
@@ -255,5 +258,11 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
     summary["epsilon_spent"] = epsilon
     summary["delta_spent"] = delta
     summary["participants"] = summary["tables"].get("participants.tsv", {})
+    spec = roles.parse_roles(read_table(paths["participants.tsv"]), cfg.get("participants") or {},
+                             "participants.tsv") if "participants.tsv" in paths else {}
+    summary["quasi_identifiers"] = [n for n, c in spec.items() if c.role == "quasi"]
+    summary["sensitive"] = [n for n, c in spec.items() if c.role == "sensitive"]
+    if noise_store is not None:
+        noise_store.save()
     writer.risk(risk_section(summary, cfg))
     return summary
