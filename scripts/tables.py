@@ -19,7 +19,7 @@ with job(sm, extra_tools=("opendp",)) as log:
     records = read_subjects(sm.input.subjects)
     store = NoiseStore(SecretStore(sm.config["secrets_dir"], sm.config["release_dir"]))
     with PartWriter(sm.output.part, "tables", None) as writer:
-        summary = release_study(list(sm.input.tables), sm.params.bids, cfg, records, key, writer,
+        summary = release_study(list(sm.input.tables), sm.config["bids_dir"], cfg, records, key, writer,
                                 base_dir=sm.params.base_dir, noise_store=store)
     atomic_write_json(sm.output.summary, summary)
     for name, info in summary["tables"].items():

@@ -1,11 +1,13 @@
 """Adapter of rule text_transcripts: de-identify one subject's interview transcripts into the transcript part."""
 
+from pathlib import Path
+
 from deidflow.io import read_json
 from deidflow.parts import PartWriter
 from deidflow.provenance import job
 from deidflow.pseudonyms import derive_key, load_key
 from deidflow.subjects import read_subjects
-from deidflow.text.deidentify import TextConfig, deidentify_subject
+from deidflow.text.deidentify import TextConfig, deidentify_subject, dicom_items
 
 sm = snakemake  # noqa: F821 - injected by `script:`
 with job(sm, extra_tools=("presidio_analyzer", "spacy")) as log:
@@ -13,6 +15,8 @@ with job(sm, extra_tools=("presidio_analyzer", "spacy")) as log:
     cfg = TextConfig.from_config(sm.params.text)
     salt = derive_key(load_key(sm.config), "text-surrogates").hex() if cfg.surrogates == "fake" else ""
     record = read_subjects(sm.input.subjects)[subject]
+    known = Path(sm.input.dicom[0]) / "identifiers.json" if sm.input.dicom else None
+    extra = dicom_items(read_json(known)["values"]) if known and known.is_file() else []
     with PartWriter(sm.output[0], "transcript", subject) as writer:
         deidentify_subject(sm.input.transcripts, sm.params.bids, record, read_json(sm.input.identifiers), cfg,
-                           writer, log, salt=salt)
+                           writer, log, salt=salt, extra_items=extra)

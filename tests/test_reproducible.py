@@ -63,19 +63,10 @@ def comparable_release(release: Path, run_root: Path) -> dict[str, str]:
     return digests
 
 
-STALE_RELEASE_RECORD = ("scripts/deidflow/release.py:_records gathers every record under work/provenance, including "
-                        "the previous release job's own, so a rebuilt crate lists a stale `release` action "
-                        "(fix: skip records whose rule is 'release')")
-
-
-def assert_same_release(after: dict[str, str], reference: dict[str, str]) -> list[str]:
-    """Every released file identical; returns the known defects that make the crates differ (for an xfail)."""
-    crate = "ro-crate-metadata.json"
-    files = {k: v for k, v in after.items() if k != crate}
-    expected = {k: v for k, v in reference.items() if k != crate}
-    differ = sorted(k for k in files.keys() | expected.keys() if files.get(k) != expected.get(k))
+def assert_same_release(after: dict[str, str], reference: dict[str, str]) -> None:
+    """Every released file identical to the first run's, the RO-Crate included (times and run folder aside)."""
+    differ = sorted(k for k in after.keys() | reference.keys() if after.get(k) != reference.get(k))
     assert not differ, f"released files differ from the first run's: {differ}"
-    return [] if after.get(crate) == reference.get(crate) else [STALE_RELEASE_RECORD]
 
 
 def partial_leftovers(*roots: Path) -> list[str]:
@@ -124,6 +115,11 @@ def two_runs(study, tmp_path_factory):
     for name in ("a", "b"):
         tmp = tmp_path_factory.mktemp(f"repro_{name}")
         config = write_config(tmp, study)
+        if runs:  # OpenDP's noise takes no seed: the second run starts from the first's stored draws, as a rerun does
+            noise = runs[0][0] / "secrets" / "tables_noise.json"
+            if noise.is_file():
+                (tmp / "secrets").mkdir(mode=0o700)
+                shutil.copy2(noise, tmp / "secrets" / noise.name)
         run_snakemake(tmp, config)
         runs.append((tmp, config))
     return runs
@@ -178,9 +174,7 @@ def test_deleting_one_subject_rebuilds_only_that_subject(two_runs, reference):
     for path, mtime in records.items():  # provenance of jobs that did not rerun keeps its original record
         if path.parent.name not in rerun_rules:
             assert path.stat().st_mtime_ns == mtime, f"{path.relative_to(tmp)} was rewritten"
-    known = assert_same_release(comparable_release(tmp / "release", tmp), reference)
-    if known:
-        pytest.xfail("; ".join(known))
+    assert_same_release(comparable_release(tmp / "release", tmp), reference)
 
 
 def test_killed_run_restarts_and_completes(two_runs, reference):
@@ -207,13 +201,8 @@ def test_killed_run_restarts_and_completes(two_runs, reference):
     run_snakemake(tmp, config, "--unlock")
     restarted = run_snakemake(tmp, config)  # run_snakemake passes --rerun-incomplete
     assert "steps (100%) done" in restarted.stdout
-    known = assert_same_release(comparable_release(tmp / "release", tmp), reference)
+    assert_same_release(comparable_release(tmp / "release", tmp), reference)
     assert not partial_leftovers(tmp / "release"), "partial files in the release"
     incomplete = tmp / ".snakemake" / "incomplete"
     assert not [p for p in incomplete.rglob("*") if p.is_file()], "Snakemake still marks outputs incomplete"
-    leftovers = partial_leftovers(parts)
-    if leftovers:
-        known.append(f"a SIGKILLed job leaves its PartWriter temp dir ({len(leftovers)} left in work/parts); fix in "
-                     "scripts/deidflow/parts.py: PartWriter.__enter__ removes stale `.<name>.*.tmp` siblings")
-    if known:
-        pytest.xfail("; ".join(known))
+    assert not partial_leftovers(parts), "a killed job's temporary part was left behind"

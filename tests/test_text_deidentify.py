@@ -146,3 +146,27 @@ def test_a_subject_part_releases_pseudonymized_files_and_withholds_bad_ones(tmp_
 def test_a_model_that_is_not_installed_fails_clearly():
     with pytest.raises(ModelNotInstalledError, match="en_core_web_zz.*never downloads"):
         analyzer("en_core_web_zz")
+
+
+def test_dicom_header_values_join_the_deny_list_whole():
+    from deidflow.text.deidentify import dicom_items
+    from deidflow.text.recognizers import deny_terms
+
+    items = dicom_items([
+        {"kind": "dicom:InstitutionName", "value": "South Benjaminview General Hospital"},
+        {"kind": "dicom:ReferringPhysicianName", "value": "Dr.^Shelby^Ramirez"},
+        {"kind": "dicom:PatientName", "value": "Jackson^Jackie"},
+        {"kind": "dicom:PatientTelephoneNumbers", "value": "(836) 421-5943"},
+        {"kind": "dicom:SeriesDescription", "value": "CT head localizer"},
+        {"kind": "dicom:StudyInstanceUID", "value": "1.2.3"},
+    ])
+    assert items == [
+        {"value": "South Benjaminview General Hospital", "kind": "institution"},
+        {"value": "Shelby Ramirez", "kind": "name"},
+        {"value": "Jackie Jackson", "kind": "name"},
+        {"value": "(836) 421-5943", "kind": "phone"},
+    ]
+    terms = deny_terms(items)
+    assert terms["South Benjaminview General Hospital"] == "ORGANIZATION"
+    assert "General" not in terms and "Hospital" not in terms  # an institution is kept whole
+    assert terms["Ramirez"] == "PERSON" and terms["Jackie"] == "PERSON"

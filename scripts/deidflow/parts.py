@@ -31,6 +31,8 @@ class PartWriter:
 
     def __enter__(self) -> "PartWriter":
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.*.tmp"):  # left by a killed job
+            shutil.rmtree(stale, ignore_errors=True)
         self._tmp = Path(tempfile.mkdtemp(dir=self.out_dir.parent, prefix=f".{self.out_dir.name}.", suffix=".tmp"))
         (self._tmp / FILES).mkdir()
         return self

@@ -73,7 +73,11 @@ def _collect(part_dirs: Iterable[str]) -> dict[str, Path]:
 
 
 def _records(provenance_dir: Path) -> list[dict[str, Any]]:
-    return [read_json(p) for p in sorted(provenance_dir.rglob("*.json"))] if provenance_dir.is_dir() else []
+    """Every job's record except an earlier release job's own (this release job writes its record after the crate)."""
+    if not provenance_dir.is_dir():
+        return []
+    records = [read_json(p) for p in sorted(provenance_dir.rglob("*.json"))]
+    return [r for r in records if r.get("rule") != "release"]
 
 
 def build_crate(files: Mapping[str, Path], records: list[dict[str, Any]], release_cfg: Mapping[str, Any]) -> ROCrate:

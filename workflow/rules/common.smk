@@ -42,7 +42,10 @@ for _file in INVENTORY.files:
 # Parts that reach the release: subject parts (part name -> the input kinds it consumes) and global ones.
 SUBJECT_PARTS = {
     "dicom": ("dicom",),
-    "nifti": ("nifti", "dicom"),  # mri_deface over dicom_convert's nifti_pre (converted DICOM and input NIfTI)
+    "nifti": (
+        "nifti",
+        "dicom",
+    ),  # mri_deface over dicom_convert's nifti_pre (converted DICOM and input NIfTI)
     "transcript": ("transcript",),
     "photo": ("photo",),
     "video": ("video",),
@@ -81,6 +84,16 @@ def subjects_with(*kinds):
         for s in SUBJECTS
         if any(_FILES[(kind, RECORDS[s].original)] for kind in kinds)
     ]
+
+
+def subject_part(part):
+    """Input function: the current subject's part directory, or nothing when the subject has no such input."""
+
+    def dirs(wildcards):
+        has = wildcards.subject in subjects_with(*_kinds(SUBJECT_PARTS[part]))
+        return [f"{WORK}/parts/{part}/{wildcards.subject}"] if has else []
+
+    return dirs
 
 
 def part_dirs():

@@ -19,7 +19,7 @@ rule synthesize:
     params:
         python=str(Path(workflow.basedir) / config["synth"]["python"]),
         scripts=str(Path(workflow.basedir) / "scripts"),
-        work=WORK,
+        work=lambda wildcards, output: str(Path(output.part).parents[2]),
         secrets=SECRETS,
         settings=json.dumps(
             {**config["synth"], "seed": config["synth"]["seed"] or config["seed"]}
@@ -51,7 +51,7 @@ rule risk_synth:
     params:
         python=str(Path(workflow.basedir) / config["synth"]["python"]),
         scripts=str(Path(workflow.basedir) / "scripts"),
-        work=WORK,
+        work=lambda wildcards, output: str(Path(output[0]).parents[1]),
         secrets=SECRETS,
         settings=json.dumps(
             {

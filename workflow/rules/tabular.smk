@@ -19,7 +19,6 @@ rule tabular:
         mem_mb=4000,
     params:
         tables=config["tables"],
-        bids=BIDS,
         base_dir=str(Path(workflow.basedir)),
     script:
         "../../scripts/tables.py"

@@ -152,6 +152,42 @@ def study_deny(items: Iterable[Mapping[str, str]], cfg: TextConfig) -> tuple[lis
     return recognizers, check
 
 
+# DICOM attributes whose values a participant may also say in an interview, by the deny-list kind they become.
+_DICOM_KINDS = {
+    "InstitutionName": "institution", "InstitutionalDepartmentName": "institution",
+    "InstitutionAddress": "address", "PatientAddress": "address",
+    "PatientTelephoneNumbers": "phone",
+    "PatientID": "id", "OtherPatientIDs": "id", "AccessionNumber": "id",
+}
+_PERSON = {"PatientName", "OtherPatientNames", "PatientBirthName", "PatientMotherBirthName", "ReferringPhysicianName",
+           "PerformingPhysicianName", "NameOfPhysiciansReadingStudy", "OperatorsName", "PhysiciansOfRecord",
+           "RequestingPhysician", "ScheduledPerformingPhysicianName", "ResponsiblePerson", "ConsultingPhysicianName",
+           "PersonName", "VerifyingObserverName", "ReviewerName", "HumanPerformerName"}
+_TITLES = {"dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms."}
+
+
+def dicom_items(values: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+    """Deny-list items from the subject's DICOM headers (the dicom part's identifiers.json): person names in
+    `Last^First` form turned into `First Last`, institutions, addresses, phones and record numbers. Free-text
+    descriptions are left to the leak scan."""
+    items = []
+    for entry in values:
+        attribute, value = str(entry.get("kind", "")).removeprefix("dicom:"), str(entry.get("value", "")).strip()
+        if not value:
+            continue
+        if attribute in _PERSON:
+            parts = [p for p in value.split("^") if p and p.lower() not in _TITLES]
+            if "^" in value and value.split("^")[0].lower() in _TITLES:  # Dr.^First^Last: a prefix came first
+                name = " ".join(parts)
+            else:  # Last^First^Middle
+                name = " ".join([*parts[1:], *parts[:1]])
+            if name:
+                items.append({"value": name, "kind": "name"})
+        elif attribute in _DICOM_KINDS:
+            items.append({"value": value, "kind": _DICOM_KINDS[attribute]})
+    return items
+
+
 def subject_items(identifiers: Mapping[str, Any], pseudonym: str) -> list[dict[str, str]]:
     """A subject's identifier items plus the study-wide ones, from the identifiers document."""
     return [*identifiers.get("subjects", {}).get(pseudonym, []), *identifiers.get("global", [])]
@@ -164,13 +200,15 @@ def write_output(path: Path, text: str) -> None:
 
 
 def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers: Mapping[str, Any],
-                       cfg: TextConfig, writer, log, *, salt: str = "") -> None:
-    """De-identify one subject's transcripts into a PartWriter: released under pseudonymized names, or withheld."""
+                       cfg: TextConfig, writer, log, *, salt: str = "",
+                       extra_items: Iterable[Mapping[str, str]] = ()) -> None:
+    """De-identify one subject's transcripts into a PartWriter: released under pseudonymized names, or withheld.
+    `extra_items` are more of the subject's known identifiers (e.g. from its DICOM headers, `dicom_items`)."""
     from ..subjects import pseudonymize_path
     from .engine import analyzer
 
     engine = analyzer(cfg.model)
-    items = subject_items(identifiers, record.pseudonym)
+    items = [*subject_items(identifiers, record.pseudonym), *extra_items]
     deny, check = study_deny(items, cfg)
     surrogates = Surrogates(record.pseudonym, style=cfg.surrogates, date_mode=cfg.dates,
                             shift_days=record.date_shift_days, salt=salt)

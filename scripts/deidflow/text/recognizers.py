@@ -20,6 +20,7 @@ KIND_ENTITY = {
     "date": "DATE_TIME",
     "id": "ID",
     "org": "ORGANIZATION",
+    "institution": "ORGANIZATION",  # kept whole: "General" or "Hospital" alone is no identifier
     "subject_label": "ID",
     "other": "ID",
 }
