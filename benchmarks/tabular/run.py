@@ -342,7 +342,8 @@ def markdown(res: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores **shared with a concurrently running test suite**, "
         f"{m['memory_gib']} GiB RAM; Python {m['python']}. One run per cell (timings on busy shared cores vary by "
         f"tens of %). deidflow: pandas {v['deidflow_pandas']}, numpy {v['deidflow_numpy']}; anjana {v['anjana']} and "
-        f"pycanon {v['pycanon']} in .venv-peers (pandas {v['peers_pandas']}, numpy {v['peers_numpy']}).",
+        f"pycanon {v['pycanon']} in .venv-peers (pandas {v['peers_pandas']}, numpy {v['peers_numpy']}). "
+        f"Command: `{res['command']}` (from the repository root, with .venv's Python).",
         "",
         f"ADULT: {res['rows']:,} rows; quasi-identifiers {', '.join(res['quasi_identifiers'])}; sensitive "
         f"salary-class; suppression limit 1 %. Seconds: the anonymization call only (data and hierarchies already "
@@ -467,8 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     # child options
     parser.add_argument("--setting", choices=list(SETTINGS), default="a")
     parser.add_argument("--search", choices=["optimal", "mondrian", "exhaustive"], default="optimal")
-    parser.add_argument("--check-optimum", action="store_true",
-                        help="also run deidflow's exhaustive oracle on each setting (about 3-6 minutes each)")
+    parser.add_argument("--no-oracle", dest="check_optimum", action="store_false",
+                        help="skip deidflow's exhaustive oracle (every lattice node checked; ~30 s a setting)")
     parser.add_argument("--rows", type=int, default=0, help="child: resample the table to this many rows")
     parser.add_argument("--k", type=int, help="child: k instead of the setting's")
     parser.add_argument("--meta", type=Path)
@@ -484,7 +485,9 @@ def main(argv: list[str] | None = None) -> int:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         table, qis = _load(args.data)
-        res: dict[str, Any] = {"machine": machine(), "versions": versions(), "data": str(args.data),
+        command = "python benchmarks/tabular/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+        res: dict[str, Any] = {"command": command.strip(), "machine": machine(), "versions": versions(),
+                               "data": str(args.data),
                                "rows": len(table), "quasi_identifiers": qis, "sensitive": SENSITIVE,
                                "suppression_limit": SUPPRESSION, "reference": REFERENCE, "targets": TARGETS}
         started = time.time()
