@@ -534,6 +534,16 @@ def markdown(res: dict) -> str:
                      f"{p['encode_deidflow_ms_per_frame']:.1f} | {p['encode_deface_ms_per_frame']:.1f} | "
                      f"{p['deface_count_frames_pass_ms_per_frame']:.1f} | "
                      f"{p['bytes_deidflow'] / p['bytes_deface']:.2f} |")
+    models = []
+    for name, p in res["profile"].items():
+        common = p["decode_ms_per_frame"] + p["detect_ms_per_frame"]
+        ours = common + p["replace_dilated_ms_per_frame"] + p["encode_deidflow_ms_per_frame"]
+        theirs = common + p["replace_own_boxes_ms_per_frame"] + p["deface_count_frames_pass_ms_per_frame"]
+        models.append(f"{name}: {(theirs + p['encode_deface_ms_per_frame']) / ours:.2f} as shipped, "
+                      f"{(theirs + p['encode_deidflow_ms_per_frame']) / ours:.2f} with deface's encoder set to "
+                      f"deidflow's")
+    lines += ["", "Ratio deidflow / deface in frames per CPU second predicted from the stage table (start-up "
+              "left out): " + "; ".join(models) + "."]
     s = res["scaling"]
     passes = all(all(t["mtcnn_pass"]) for t in s["two_processes_two_cores"])
     lines += ["", f"Scaling (deidflow, {s['clip']} clip, best of {len(s['one_process_one_core'])}): one video, one "
