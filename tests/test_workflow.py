@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import stat
+import sys
 
 import pytest
 
@@ -137,3 +138,19 @@ def test_bad_inputs_stop_with_a_clear_error(small_study, tmp_path, breakage, mes
     proc = run_snakemake(tmp_path, config, "-n", check=False)
     assert proc.returncode != 0
     assert message in proc.stdout
+
+
+def test_gate_fails_on_a_config_with_k1_and_names_the_check(tmp_path):
+    """Tables released without generalization (k = 1) break the risk thresholds: the run fails, says which check
+    failed, and no release is written."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from deidflow.demo.study import make_study
+
+    study = tmp_path / "bids"
+    make_study(study, 3, seed=5, small=True, modalities=())
+    config = write_config(tmp_path, study, tables={"privacy": {"k": 1, "suppression": 0.0}})
+    proc = run_snakemake(tmp_path, config, check=False)
+    assert proc.returncode != 0
+    assert "risk gate FAILED" in proc.stdout
+    assert "participants.tsv: k-anonymity: every class has at least 3 records" in proc.stdout
+    assert not (tmp_path / "release").exists()
