@@ -133,3 +133,21 @@ def test_burned_in_images_are_withheld_unless_a_recipe_covers_them(tmp_path: Pat
     ct = pydicom.dcmread(part / "files" / manifest["produced"][0])
     assert ct.BurnedInAnnotation == "NO"
     assert not ct.pixel_array[:20, :].any() and ct.pixel_array[20:, :].any()
+
+
+def test_anatomical_series_are_not_released_as_dicom(tmp_path: Path, person):
+    """A T1w series' pixels show the face and defacing works on NIfTI: the scrubbed DICOM part withholds it (its
+    header values still join the leak list) and keeps the CT localizer; `withhold_pixels_of: []` releases it."""
+    study, files, record = demo_subject(tmp_path, person)
+    mapping = [{"match": "(?i)mprage|t1w?([^a-z]|$)", "datatype": "anat", "suffix": "T1w"}]
+    part = tmp_path / "parts" / "dicom" / record.pseudonym
+    scrub_part(map(str, files), part, record, {**CFG, "bids_mapping": mapping}, KEY, study)
+    manifest = json.loads((part / "manifest.json").read_text())
+    assert manifest["produced"] == ["sourcedata/dicom/sub-p7x9k2/series-001/0001.dcm"]
+    assert len(manifest["withheld"]) == 4
+    assert all("T1w series: its pixels can show the face" in w["reason"] for w in manifest["withheld"])
+    values = {v["value"] for v in json.loads((part / "identifiers.json").read_text())["values"]}
+    assert person.dicom_name in values
+    again = tmp_path / "again"
+    scrub_part(map(str, files), again, record, {**CFG, "bids_mapping": mapping, "withhold_pixels_of": []}, KEY, study)
+    assert len(json.loads((again / "manifest.json").read_text())["produced"]) == 5

@@ -25,8 +25,10 @@ def test_dicom_rules_make_scrubbed_and_converted_parts(tmp_path: Path):
     dicom_part = tmp_path / "work" / "parts" / "dicom" / pseudo
     nifti_part = tmp_path / "work" / "parts" / "nifti_pre" / pseudo
     run_snakemake(tmp_path, config, str(dicom_part), str(nifti_part))
-    produced = json.loads((dicom_part / "manifest.json").read_text())["produced"]
-    assert len(produced) == 5 and all(p.startswith(f"sourcedata/dicom/sub-{pseudo}/series-") for p in produced)
+    manifest = json.loads((dicom_part / "manifest.json").read_text())
+    produced = manifest["produced"]  # the CT localizer; the T1w series only as NIfTI (dicom.withhold_pixels_of)
+    assert produced == [f"sourcedata/dicom/sub-{pseudo}/series-001/0001.dcm"]
+    assert len(manifest["withheld"]) == 4 and all("T1w series" in w["reason"] for w in manifest["withheld"])
     ds = pydicom.dcmread(dicom_part / "files" / produced[-1])
     assert str(ds.PatientName) == pseudo and ds.PatientIdentityRemoved == "YES"
     converted = json.loads((nifti_part / "manifest.json").read_text())["produced"]

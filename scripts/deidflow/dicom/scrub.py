@@ -334,8 +334,13 @@ def scrub_subject(
     *,
     sessions: dict[str, str] | None = None,
     pixel_recipe: str | None = None,
+    withhold_series: Callable[[Dataset], str | None] | None = None,
 ) -> SubjectResult:
-    """Scrub one subject's DICOM files; bad files are withheld with a reason and the rest go on."""
+    """Scrub one subject's DICOM files; bad files are withheld with a reason and the rest go on.
+
+    `withhold_series` looks at a series' first original dataset and returns a reason to keep the whole series out of
+    the release (its header values still join the identifiers), or None.
+    """
     result = SubjectResult()
     readable: list[tuple[str, Dataset]] = []
     for path in sorted(map(str, files)):
@@ -385,9 +390,13 @@ def scrub_subject(
             folder += f"/ses-{(sessions or {}).get(session, session)}"
         folder += f"/series-{counters[session]:03d}"
         members = sorted(series[key], key=lambda pd: _instance_key(pd[1]))
+        reason = withhold_series(members[0][1]) if withhold_series else None
         for index, (path, ds) in enumerate(members, 1):
             result.identifiers |= scrub(ds, settings)
-            result.written[f"{folder}/{index:04d}.dcm"] = ds
+            if reason:
+                result.withheld.append((path, reason))
+            else:
+                result.written[f"{folder}/{index:04d}.dcm"] = ds
     return result
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..parts import PartWriter
 from ..pseudonyms import derive_key
@@ -55,6 +56,23 @@ def source_label(path: str | os.PathLike, bids_dir: str | os.PathLike, record: S
     return pseudonymize_path(rel, record)
 
 
+def face_series(cfg: Mapping) -> Callable[[Any], str | None]:
+    """A check that keeps series whose BIDS mapping gives a suffix in `withhold_pixels_of` (anatomical images: their
+    pixels show the face) out of the scrubbed DICOM; they reach the release only as defaced NIfTI."""
+    suffixes = set(cfg.get("withhold_pixels_of", ["T1w", "T2w", "FLAIR", "PD"]))
+    rules = [r for r in cfg.get("bids_mapping", []) if r["suffix"] in suffixes]
+
+    def check(ds: Any) -> str | None:
+        description = str(ds.get("SeriesDescription", "") or ds.get("ProtocolName", ""))
+        first = next((r for r in cfg.get("bids_mapping", []) if re.search(r["match"], description)), None)
+        if first is not None and first in rules:
+            return (f"{first['suffix']} series: its pixels can show the face, so it is released only as defaced "
+                    "NIfTI (dicom.withhold_pixels_of)")
+        return None
+
+    return check
+
+
 def scrub_part(
     files: Iterable[str],
     out_dir: str | os.PathLike,
@@ -70,7 +88,8 @@ def scrub_part(
     With a secrets store, the subject's UID map (new UID -> original) is kept there for the data steward.
     """
     settings = settings_for(record, cfg, key)
-    result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"))
+    result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"),
+                           withhold_series=face_series(cfg))
     with PartWriter(out_dir, "dicom", record.pseudonym) as part:
         for source, reason in result.withheld:
             label = source_label(source, bids_dir, record)
