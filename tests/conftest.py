@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,15 @@ def write_config(tmp: Path, study: Path, **overrides) -> Path:
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
+
+
+def share_noise_draws(source: Path, target: Path) -> None:
+    """Start run folder `target` from `source`'s stored DP noise draws (OpenDP takes no seed; a rerun reuses the
+    draws kept in the secrets store, and so does a second run that is to release the same bytes)."""
+    noise = source / "secrets" / "tables_noise.json"
+    if noise.is_file():
+        (target / "secrets").mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copy2(noise, target / "secrets" / noise.name)
 
 
 def run_snakemake(workdir: Path, config: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

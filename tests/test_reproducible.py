@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, SNAKEMAKE, run_snakemake, write_config
+from conftest import ROOT, SNAKEMAKE, run_snakemake, share_noise_draws, write_config
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -115,11 +115,8 @@ def two_runs(study, tmp_path_factory):
     for name in ("a", "b"):
         tmp = tmp_path_factory.mktemp(f"repro_{name}")
         config = write_config(tmp, study)
-        if runs:  # OpenDP's noise takes no seed: the second run starts from the first's stored draws, as a rerun does
-            noise = runs[0][0] / "secrets" / "tables_noise.json"
-            if noise.is_file():
-                (tmp / "secrets").mkdir(mode=0o700)
-                shutil.copy2(noise, tmp / "secrets" / noise.name)
+        if runs:
+            share_noise_draws(runs[0][0], tmp)
         run_snakemake(tmp, config)
         runs.append((tmp, config))
     return runs

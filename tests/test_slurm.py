@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_snakemake, write_config
+from conftest import ROOT, run_snakemake, share_noise_draws, write_config
 from test_reproducible import comparable_release, frozen_commit
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
@@ -48,6 +48,7 @@ def test_workflow_runs_through_sbatch_and_matches_a_local_run(cluster, small_stu
     local, slurm = tmp_path / "local", tmp_path / "slurm"
     with frozen_commit(tmp_path):
         run_snakemake(local, write_config(local, small_study))
+        share_noise_draws(local, slurm)
         proc = run_snakemake(slurm, write_config(slurm, small_study),
                              "--profile", str(ROOT / "workflow" / "profiles" / "slurm"), "--slurm-no-account",
                              "--slurm-init-seconds-before-status-checks", "4")

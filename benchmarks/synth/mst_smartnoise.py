@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 from snsynth import Synthesizer
 
-source, target, epsilon, seed = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+source, target, epsilon, delta, seed = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 data = pd.read_csv(source, sep="\t", dtype=str)
 random.seed(seed)
 np.random.seed(seed)
 start = time.perf_counter()
-synth = Synthesizer.create("mst", epsilon=epsilon, verbose=False)
+# delta passed explicitly: MSTSynthesizer defaults to delta=1e-9, not the 1e-5 NAPSU-MQ gets
+synth = Synthesizer.create("mst", epsilon=epsilon, delta=delta, verbose=False)
 synth.fit(data, categorical_columns=list(data.columns), preprocessor_eps=0.0)
 fitted = time.perf_counter()
 # MSTSynthesizer.sample() calls mbi's synthetic_data() with its default "round" method, broken in mbi 1.x:
