@@ -255,19 +255,20 @@ def child_profile(src: str, width: int, height: int, out_json: str, limit: int) 
     dets = [blurrer.detect(f) for f in frames]
     out["detect_s"] = cpu() - t
     out["mean_boxes_own"] = float(np.mean([len(d) for d in dets]))
-    copies = [f.copy() for f in frames]
-    t = cpu()
-    for f, d in zip(copies, dets):
-        blurrer.replace(f, d)
-    out["replace_own_boxes_s"] = cpu() - t
+
+    def blur_all(boxes: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
+        """Copies of the frames blurred under the given boxes, and the CPU seconds it took."""
+        copies = [f.copy() for f in frames]
+        start = cpu()
+        for f, d in zip(copies, boxes):
+            blurrer.replace(f, d)
+        return copies, cpu() - start
+
+    _, out["replace_own_boxes_s"] = blur_all(dets)
     window = cfg.temporal_window
     nearby = [np.concatenate(dets[max(0, i - window):i + window + 1]) for i in range(len(dets))]
     out["mean_boxes_dilated"] = float(np.mean([len(d) for d in nearby]))
-    copies = [f.copy() for f in frames]
-    t = cpu()
-    for f, d in zip(copies, nearby):
-        blurrer.replace(f, d)
-    out["replace_dilated_s"] = cpu() - t
+    copies, out["replace_dilated_s"] = blur_all(nearby)
     tmp = Path(tempfile.mkdtemp())
     t = cpu()
     cmd = encoder_command(tmp / "a.mp4", "mp4", width, height, frame_rate(float(meta["fps"])), None, cfg)

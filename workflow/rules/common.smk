@@ -42,10 +42,8 @@ for _file in INVENTORY.files:
 # Parts that reach the release: subject parts (part name -> the input kinds it consumes) and global ones.
 SUBJECT_PARTS = {
     "dicom": ("dicom",),
-    "nifti": (
-        "nifti",
-        "dicom",
-    ),  # mri_deface over dicom_convert's nifti_pre (converted DICOM and input NIfTI)
+    # mri_deface over dicom_convert's nifti_pre (converted DICOM and input NIfTI)
+    "nifti": ("nifti", "dicom"),
     "transcript": ("transcript",),
     "photo": ("photo",),
     "video": ("video",),
@@ -77,21 +75,23 @@ def subject_files(*kinds):
     return files
 
 
+def has_inputs(subject, kinds):
+    """Whether the subject (a pseudonym) has input files of any of the given kinds."""
+    return any(_FILES[(kind, RECORDS[subject].original)] for kind in kinds)
+
+
 def subjects_with(*kinds):
     """Pseudonyms of subjects that have input files of any of the given kinds."""
-    return [
-        s
-        for s in SUBJECTS
-        if any(_FILES[(kind, RECORDS[s].original)] for kind in kinds)
-    ]
+    return [s for s in SUBJECTS if has_inputs(s, kinds)]
 
 
 def subject_part(part):
     """Input function: the current subject's part directory, or nothing when the subject has no such input."""
 
     def dirs(wildcards):
-        has = wildcards.subject in subjects_with(*_kinds(SUBJECT_PARTS[part]))
-        return [f"{WORK}/parts/{part}/{wildcards.subject}"] if has else []
+        if has_inputs(wildcards.subject, _kinds(SUBJECT_PARTS[part])):
+            return [f"{WORK}/parts/{part}/{wildcards.subject}"]
+        return []
 
     return dirs
 

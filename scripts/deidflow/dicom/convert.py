@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -17,6 +15,7 @@ import pydicom
 
 from ..parts import PartWriter
 from ..subjects import SubjectRecord, pseudonymize_path
+from .mapping import SeriesRule, map_series, series_description, series_rules
 from .pixels import burned_in_reason
 from .scrub import DicomInputError, is_trivial, read_checked
 from .sidecar import write_nifti, write_sidecar
@@ -30,16 +29,6 @@ class ConversionError(RuntimeError):
     """dcm2niix failed or made no image for a series."""
 
 
-@dataclass(frozen=True)
-class SeriesRule:
-    """One series-to-BIDS rule: a regex on SeriesDescription/ProtocolName and the BIDS datatype and suffix."""
-
-    match: str
-    datatype: str
-    suffix: str
-    acq: str | None = None
-
-
 def dcm2niix_binary() -> str:
     """The dcm2niix executable shipped by the PyPI package (falls back to PATH)."""
     try:
@@ -51,14 +40,6 @@ def dcm2niix_binary() -> str:
         if not found:
             raise ConversionError("dcm2niix not found: install the `dcm2niix` Python package") from None
         return found
-
-
-def map_series(description: str, rules: Iterable[SeriesRule]) -> SeriesRule | None:
-    """The first mapping rule whose regex matches the series description, or None (the series is withheld)."""
-    for rule in rules:
-        if re.search(rule.match, description):
-            return rule
-    return None
 
 
 def run_dcm2niix(series_files: list[str], work: Path) -> list[tuple[Path, Path | None]]:
@@ -144,7 +125,7 @@ def convert_part(
     log: logging.Logger = log,
 ) -> None:
     """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI."""
-    rules = [SeriesRule(**r) for r in cfg.get("bids_mapping", [])]
+    rules = series_rules(cfg)
     extra_remove = list(cfg.get("sidecar_remove", []))
     out_dir = Path(out_dir)
     with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
@@ -157,8 +138,7 @@ def convert_part(
             planned = []
             for key in sorted(series, key=lambda k: (k[0] or "", k[1], k[2])):
                 members = series[key]
-                description = str(members[0][1].get("SeriesDescription", "") or members[0][1].get("ProtocolName", ""))
-                rule = map_series(description, rules)
+                rule = map_series(series_description(members[0][1]), rules)
                 label = source_label(str(Path(members[0][0]).parent), bids_dir, record) + "/"
                 if rule is None:
                     part.withhold(label, "series matches no dicom.bids_mapping rule; not converted")

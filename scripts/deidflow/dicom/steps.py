@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -12,6 +11,7 @@ from ..parts import PartWriter
 from ..pseudonyms import derive_key
 from ..secrets import SecretStore
 from ..subjects import SubjectRecord, pseudonymize_path
+from .mapping import map_series, series_description, series_rules
 from .profile import load_profile
 from .scrub import ScrubSettings, scrub_subject
 from .uids import UIDMapper
@@ -47,6 +47,9 @@ def settings_for(record: SubjectRecord, cfg: Mapping, key: bytes) -> ScrubSettin
     )
 
 
+FACE_SUFFIXES = ("T1w", "T2w", "FLAIR", "PD")  # default of dicom.withhold_pixels_of
+
+
 def source_label(path: str | os.PathLike, bids_dir: str | os.PathLike, record: SubjectRecord) -> str:
     """An input path relative to the study, with subject and session labels pseudonymized (for manifests and logs)."""
     try:
@@ -59,16 +62,15 @@ def source_label(path: str | os.PathLike, bids_dir: str | os.PathLike, record: S
 def face_series(cfg: Mapping) -> Callable[[Any], str | None]:
     """A check that keeps series whose BIDS mapping gives a suffix in `withhold_pixels_of` (anatomical images: their
     pixels show the face) out of the scrubbed DICOM; they reach the release only as defaced NIfTI."""
-    suffixes = set(cfg.get("withhold_pixels_of", ["T1w", "T2w", "FLAIR", "PD"]))
-    rules = [r for r in cfg.get("bids_mapping", []) if r["suffix"] in suffixes]
+    suffixes = set(cfg.get("withhold_pixels_of", FACE_SUFFIXES))
+    rules = series_rules(cfg)
 
     def check(ds: Any) -> str | None:
-        description = str(ds.get("SeriesDescription", "") or ds.get("ProtocolName", ""))
-        first = next((r for r in cfg.get("bids_mapping", []) if re.search(r["match"], description)), None)
-        if first is not None and first in rules:
-            return (f"{first['suffix']} series: its pixels can show the face, so it is released only as defaced "
-                    "NIfTI (dicom.withhold_pixels_of)")
-        return None
+        rule = map_series(series_description(ds), rules)
+        if rule is None or rule.suffix not in suffixes:
+            return None
+        return (f"{rule.suffix} series: its pixels can show the face, so it is released only as defaced NIfTI "
+                "(dicom.withhold_pixels_of)")
 
     return check
 

@@ -63,16 +63,15 @@ def cmd_fit(args: argparse.Namespace) -> None:
         table = read_table(args.input)
         settings["columns"] = resolve_columns(settings, args.summary)
         holdout = Path(args.holdout)
+        holdout.mkdir(parents=True, exist_ok=True)
         try:
             twin = synthesize(table, settings, source=Path(args.input).name)
         except TooFewRows as err:  # a clearly reported skip: no twin is released, no budget is spent
-            holdout.mkdir(parents=True, exist_ok=True)
             atomic_write_json(holdout / SKIPPED_JSON, {"skipped": str(err)})
             with PartWriter(args.output, "synth", None) as part:
                 part.note(f"no synthetic twin: {err}")
             log.warning("no synthetic twin: %s", err)
             return
-        holdout.mkdir(parents=True, exist_ok=True)
         twin.train.to_csv(holdout / "train.tsv", sep="\t", index=False)
         twin.control.to_csv(holdout / "control.tsv", sep="\t", index=False)
         with PartWriter(args.output, "synth", None) as part:

@@ -132,9 +132,10 @@ def add_noise(values: pd.Series, spec: NoiseSpec, table_name: str = "table", sto
     if bad.any():
         raise BudgetError(f"{table_name}: column {spec.column!r}: value {values[bad].iloc[0]!r} is not a number")
     meas, scale = mechanism(spec)
-    digest = NoiseStore.digest(spec, table_name, values) if store is not None else None
-    if store is not None and store.get(digest) is not None:
-        return pd.Series(store.get(digest), index=values.index, name=values.name, dtype=float), scale
+    digest = NoiseStore.digest(spec, table_name, values) if store is not None else ""
+    stored = store.get(digest) if store is not None else None
+    if stored is not None:
+        return pd.Series(stored, index=values.index, name=values.name, dtype=float), scale
     present = numbers.notna().to_numpy()
     clamped = np.clip(numbers.to_numpy(dtype=float, na_value=np.nan)[present], spec.lower, spec.upper)
     noisy = np.clip(np.asarray(meas(list(map(float, clamped))), dtype=float), spec.lower, spec.upper)

@@ -64,6 +64,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
         pseudo, shifts = roles.subject_lookup(table["participant_id"], records, table_name)
     quasi = {n: c for n, c in columns.items() if c.role == "quasi"}
     sensitive = [n for n, c in columns.items() if c.role == "sensitive"]
+    summary["quasi_identifiers"], summary["sensitive_columns"] = list(quasi), sensitive
     keep_rows = np.ones(len(table), dtype=bool)
     if quasi:
         hierarchies = {n: _hierarchy(n, c.options, table[n], base_dir, table_name) for n, c in quasi.items()}
@@ -258,10 +259,8 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
     summary["epsilon_spent"] = epsilon
     summary["delta_spent"] = delta
     summary["participants"] = summary["tables"].get("participants.tsv", {})
-    spec = roles.parse_roles(read_table(paths["participants.tsv"]), cfg.get("participants") or {},
-                             "participants.tsv") if "participants.tsv" in paths else {}
-    summary["quasi_identifiers"] = [n for n, c in spec.items() if c.role == "quasi"]
-    summary["sensitive"] = [n for n, c in spec.items() if c.role == "sensitive"]
+    summary["quasi_identifiers"] = summary["participants"].get("quasi_identifiers", [])
+    summary["sensitive"] = summary["participants"].get("sensitive_columns", [])
     if noise_store is not None:
         noise_store.save()
     writer.risk(risk_section(summary, cfg))
