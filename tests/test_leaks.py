@@ -64,3 +64,28 @@ def test_descriptions_never_carry_the_value(tmp_path):
     (tmp_path / "a.txt").write_text("Chad Boone")
     (hit,) = scan_tree(tmp_path, scanner())
     assert "Chad" not in hit.describe() and "full_name" in hit.describe()
+
+
+def test_a_date_counts_only_where_its_subject_is(tmp_path):
+    """Another subject's shifted date can equal this subject's original date by chance: in that subject's files and
+    on its rows of a study-wide table it is not a leak; in this subject's files, its rows, or a file naming no
+    subject it is. Names count everywhere."""
+    ids = {"subjects": {"p1": [{"value": "1980-04-05", "kind": "date", "column": "date_of_birth"},
+                               {"value": "Chad Boone", "kind": "name", "column": "full_name"}],
+                        "p2": [{"value": "2001-09-30", "kind": "date", "column": "visit_date"}]}, "global": []}
+    release = tmp_path / "release"
+    files = {
+        "sub-p2/beh/sub-p2_transcript.txt": "I was seen on 1980-04-05.",  # p1's date in p2's file: chance
+        "sub-p1/beh/sub-p1_transcript.txt": "Born 1980-04-05.",  # p1's own date unshifted: leak
+        "phenotype/visits.tsv": "participant_id\tvisit_date\nsub-p2\t1980-04-05\nsub-p1\t2001-09-30\n",  # chance
+        "participants.tsv": "participant_id\tdob\nsub-p1\t1980-04-05\n",  # p1's row: leak
+        "dataset_description.json": '{"Name": "study of 1980-04-05"}',  # names no subject: leak
+        "sub-p2/notes.txt": "Chad Boone came along.",  # a name counts anywhere
+    }
+    for rel, text in files.items():
+        (release / rel).parent.mkdir(parents=True, exist_ok=True)
+        (release / rel).write_text(text)
+    hits = scan_tree(release, Scanner(build_needles(ids)))
+    found = sorted({(h.file, h.kind) for h in hits})
+    assert found == [("dataset_description.json", "date"), ("participants.tsv", "date"),
+                     ("sub-p1/beh/sub-p1_transcript.txt", "date"), ("sub-p2/notes.txt", "name")]

@@ -8,7 +8,7 @@ import gzip
 import io
 import re
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -16,6 +16,7 @@ import ahocorasick
 
 MIN_TEXT = 4  # shortest value searched in text files
 MIN_BINARY = 8  # shortest value searched in binary content (shorter ones match random bytes)
+SCOPED_KINDS = ("date",)  # kinds whose hits count only where their subject is (see `in_scope`)
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 MAX_DECOMPRESSED = 2 << 30
@@ -28,6 +29,7 @@ class Needle:
     column: str
     subject: str  # pseudonym of the subject it belongs to ("" for study-wide values)
     form: str  # which variant: as-is, dicom-name, digits, iso-date, ...
+    owners: frozenset[str] = frozenset()  # dates: every subject whose value it is (see `in_scope`)
 
 
 @dataclass(frozen=True)
@@ -92,13 +94,34 @@ def build_needles(identifiers: dict) -> list[Needle]:
     needles: dict[tuple[str, str], Needle] = {}
     items: list[tuple[str, dict]] = [(p, i) for p, values in identifiers.get("subjects", {}).items() for i in values]
     items += [("", i) for i in identifiers.get("global", [])]
+    owners: dict[tuple[str, str], set[str]] = {}
     for subject, item in items:
         for form, text in variants(str(item["value"]), item["kind"]):
             low = text.lower()
             if len(low) < MIN_TEXT or low.isdigit() and len(low) < 5:
                 continue
             needles.setdefault((low, item["kind"]), Needle(low, item["kind"], item.get("column", ""), subject, form))
-    return sorted(needles.values(), key=lambda n: (n.text, n.kind))
+            owners.setdefault((low, item["kind"]), set()).add(subject.lower())
+    scoped = [replace(n, owners=frozenset(owners[(n.text, n.kind)])) if n.kind in SCOPED_KINDS
+              and "" not in owners[(n.text, n.kind)] else n for n in needles.values()]
+    return sorted(scoped, key=lambda n: (n.text, n.kind))
+
+
+SUBJECT_LABEL = re.compile(r"sub-([a-z0-9]+)")
+
+
+def in_scope(needle: Needle, label: str, haystack: str, start: int, end: int) -> bool:
+    """Whether a hit counts. A date is a handful of digits that other subjects' shifted dates can equal by chance, so
+    a subject's date counts only in that subject's files and, in a study-wide table, on that subject's rows (or on
+    lines and in files that name no subject). Every other kind counts everywhere."""
+    if not needle.owners:
+        return True
+    in_path = set(SUBJECT_LABEL.findall(label.lower()))
+    if in_path:
+        return bool(in_path & needle.owners)
+    line = haystack[haystack.rfind("\n", 0, start) + 1:max(haystack.find("\n", end), end)]
+    on_line = set(SUBJECT_LABEL.findall(line))
+    return not on_line or bool(on_line & needle.owners)
 
 
 class Scanner:
@@ -127,6 +150,8 @@ class Scanner:
                 continue
             start = end - length + 1
             if not _bounded(haystack, start, end, encoding):
+                continue
+            if not in_scope(needle, label, haystack, start, end):
                 continue
             if (index, encoding) in seen:
                 continue
