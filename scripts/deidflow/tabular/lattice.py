@@ -1,10 +1,11 @@
 """Optimal global recoding over the full generalization lattice (the Flash family's model).
 
-A node is one generalization level per quasi-identifier. The search visits nodes in order of a lower bound on their
-utility loss (the loss without suppression, which is exact per column and cannot grow smaller when records are
-suppressed), stops once the bound passes the best anonymous node found, and prunes with monotonicity: a node below a
-known non-anonymous node is non-anonymous, and a node above one whose classes all pass needs no suppression, so its
-loss is its bound. The result is the same optimum as exhaustive search (tested), with ties broken the same way.
+A node is one generalization level per quasi-identifier. Each node has a lower bound on its utility loss that needs no
+counting: the loss without suppression, exact per column, which suppression can only raise (a suppressed cell costs
+1) and generalization can only raise. A greedy descent from the top node finds a good anonymous node first; then only
+nodes whose bound does not pass the best found are checked, coarsest first, and a node that fails prunes every node
+below it (monotonicity; for the non-monotone models, a failure of k alone). The result is the same optimum as
+exhaustive search (tested), with ties broken the same way.
 """
 
 from __future__ import annotations
@@ -246,9 +247,73 @@ def lattice(problem: Problem) -> np.ndarray:
     return np.array(list(itertools.product(*[range(h + 1) for h in problem.heights])), dtype=np.int64)
 
 
-def search(problem: Problem, model: PrivacyModel, metric: str = "loss", cache_cells: int = 20_000_000
-           ) -> SearchResult:
-    """The anonymous node with the least metric (optimal global recoding with pruning)."""
+class _Counter:
+    """Counts one node's classes straight from the distinct rows (the search's fast path; `evaluate` is the oracle).
+
+    A node's class key is the mixed-radix number of its generalized codes, so `np.bincount` over the key gives the
+    class sizes and the sensitive counts in one pass each, with no hashing while the key space stays small (classes
+    of coarse nodes); wide keys are factorized first. Empty keys are classes of no rows and never count as failing.
+    """
+
+    def __init__(self, problem: Problem, model: PrivacyModel, cost: list[list[np.ndarray]], dense_max: int = 1 << 20):
+        self.problem, self.model, self.dense_max = problem, model, dense_max
+        self.weight = problem.weight.astype(np.float64)
+        self.codes = [[lc[leaf] for lc in levels] for levels, leaf in zip(problem.level_code, problem.leaf)]
+        self.width = [[int(lc.max()) + 1 for lc in levels] for levels in problem.level_code]
+        self.weighted_cost = [[c[leaf] * self.weight for c in levels] for levels, leaf in zip(cost, problem.leaf)]
+        self.sensitive = problem.sensitive if model.needs_sensitive else None
+        self.values = len(problem.sensitive_values)
+        self.overall = problem.overall
+        self.limit = int(np.floor(model.suppression * problem.n + 1e-9))
+
+    def key(self, node: np.ndarray) -> tuple[np.ndarray, int]:
+        key, space = np.zeros(len(self.weight), dtype=np.int64), 1
+        for i in sorted(range(len(node)), key=lambda j: -self.width[j][node[j]]):
+            width = self.width[i][node[i]]
+            if width == 1:
+                continue
+            if space * width > 2**62:
+                key = pd.factorize(key)[0].astype(np.int64)
+                space = int(key.max()) + 1
+            key = key * width + self.codes[i][node[i]]
+            space *= width
+        if space > self.dense_max:
+            key, uniques = pd.factorize(key)
+            space = len(uniques)
+        return key, space
+
+    def check(self, node: np.ndarray, bound: float, metric: str) -> tuple[NodeResult, bool]:
+        """The node's result, and whether k alone already fails (then every finer node fails too)."""
+        key, space = self.key(node)
+        counts = np.bincount(key, weights=self.weight, minlength=space)
+        table = None
+        if self.sensitive is not None:
+            table = np.bincount(key * self.values + self.sensitive, weights=self.weight,
+                                minlength=space * self.values).reshape(space, self.values)
+        ok = passing(self.model, counts, table, self.overall) | (counts == 0)
+        suppressed = int(round(counts[~ok].sum()))
+        n, q = self.problem.n, len(node)
+        if metric == "discernibility":
+            score = float((counts[ok] ** 2).sum() + suppressed * n)
+        else:
+            total = bound * n * q
+            if suppressed:  # a suppressed record costs 1 per cell instead of its generalized cells' cost
+                kept = np.bincount(key, weights=sum(self.weighted_cost[i][lv] for i, lv in enumerate(node)),
+                                   minlength=space)
+                total += q * suppressed - float(kept[~ok].sum())
+            score = total / (n * q)
+        k_fails = int(round(counts[counts < self.model.k].sum())) > self.limit
+        return NodeResult(tuple(int(v) for v in node), suppressed <= self.limit, suppressed, score), k_fails
+
+
+def search(problem: Problem, model: PrivacyModel, metric: str = "loss") -> SearchResult:
+    """The anonymous node with the least metric (optimal global recoding with pruning).
+
+    First a greedy descent from the top node (each step to the best anonymous child) finds a good anonymous node
+    quickly. Then every node whose lower bound does not exceed the best so far is checked, coarsest first, so that a
+    failing node prunes everything below it: for monotone models any failure does, and for the others a failure of
+    k alone does (k-anonymity with suppression is monotone on its own, and failing it fails the whole model).
+    """
     if metric not in METRICS:
         raise PrivacyError(f"metric {metric!r}: use one of {', '.join(METRICS)}")
     if model.k > problem.n:
@@ -263,52 +328,44 @@ def search(problem: Problem, model: PrivacyModel, metric: str = "loss", cache_ce
     else:
         per_level = [np.array([np.dot(c[problem.leaf[i]], problem.weight) for c in cost[i]]) for i in range(q)]
         bound = sum(per_level[i][nodes[:, i]] for i in range(q)) / (problem.n * q)
-    order = np.lexsort((*nodes[:, ::-1].T, nodes.sum(axis=1), np.round(bound, 10)))
-    root = base_classes(problem, model.needs_sensitive)
-    overall = problem.overall
-    cache: dict[tuple[int, ...], Classes] = {}
-    cached = 0
+    rounded = np.round(bound, 10)
+    radix = np.cumprod([1, *(np.array(problem.heights[::-1]) + 1)])[:-1][::-1]  # node -> its row in `nodes`
+    counter = _Counter(problem, model, cost)
+    open_ = np.ones(len(nodes), dtype=bool)
+    results: dict[int, NodeResult] = {}
     best: NodeResult | None = None
-    failed = np.zeros((0, q), dtype=np.int64)
-    clean = np.zeros((0, q), dtype=np.int64)  # anonymous, nothing suppressed: every node above needs no suppression
-    checked = 0
-    for idx in order:
-        node = nodes[idx]
-        if best is not None and round(bound[idx], 10) > round(best.score, 10):
-            break
-        if model.monotone and len(failed) and np.all(node <= failed, axis=1).any():
-            continue
-        key = tuple(int(v) for v in node)
-        if metric != "discernibility" and len(clean) and np.all(node >= clean, axis=1).any():
-            result = NodeResult(key, True, 0, float(bound[idx]))
-        else:
-            parents = [cache[p] for p in _predecessors(key) if p in cache]
-            start = min(parents, key=lambda c: len(c.rep)) if parents else root
-            cls = rollup(problem, key, start, model.needs_sensitive)
-            result = score_of(problem, model, key, cls, metric, cost, None if metric == "discernibility"
-                              else float(bound[idx]), overall)
-            checked += 1
-            cache[key] = cls
-            cached += len(cls.rep) * (q + 2 + (cls.table.shape[1] if cls.table is not None else 0))
-            while cached > cache_cells and cache:
-                old = cache.pop(next(iter(cache)))
-                cached -= len(old.rep) * (q + 2 + (old.table.shape[1] if old.table is not None else 0))
-            if not result.anonymous:
-                failed = np.vstack([failed, node])
-                continue
-            if result.suppressed == 0:
-                clean = np.vstack([clean, node])
-        if best is None or _rank(result) < _rank(best):
+
+    def check(idx: int) -> NodeResult | None:
+        """The node's result (None for a node already known to fail)."""
+        nonlocal best
+        if idx in results or not open_[idx]:
+            return results.get(idx)
+        result, k_fails = counter.check(nodes[idx], float(bound[idx]), metric)
+        results[idx] = result
+        open_[idx] = False
+        if not result.anonymous:
+            if model.monotone or k_fails:
+                open_[np.all(nodes <= nodes[idx], axis=1)] = False
+        elif best is None or _rank(result) < _rank(best):
             best = result
+        return result
+
+    current = len(nodes) - 1
+    result = check(current)
+    while result.anonymous:
+        children = [current - int(radix[i]) for i in range(q) if nodes[current, i] > 0]
+        anonymous = [(r, c) for r, c in ((check(c), c) for c in children) if r is not None and r.anonymous]
+        if not anonymous:
+            break
+        result, current = min(anonymous, key=lambda pair: _rank(pair[0]))
+    for idx in np.lexsort((rounded, -nodes.sum(axis=1))):
+        if best is None or rounded[idx] <= round(best.score, 10):
+            check(int(idx))
     if best is None:
         raise PrivacyError("no generalization satisfies the privacy model, even with every value suppressed to '*'; "
                            "raise the suppression limit or relax k / l / t")
     best = evaluate(problem, model, best.node, metric, cost)
-    return SearchResult(best, len(nodes), checked)
-
-
-def _predecessors(node: tuple[int, ...]) -> list[tuple[int, ...]]:
-    return [node[:i] + (v - 1,) + node[i + 1:] for i, v in enumerate(node) if v > 0]
+    return SearchResult(best, len(nodes), len(results))
 
 
 def exhaustive(problem: Problem, model: PrivacyModel, metric: str = "loss") -> NodeResult:
