@@ -1,20 +1,25 @@
 """Scrub one subject's DICOM with the PS3.15 confidentiality profile into the `dicom` part."""
 
-from deidflow.dicom.steps import scrub_part
+from deidflow.dicom.steps import descriptor_cleaner, scrub_part, study_items
 from deidflow.provenance import job
 from deidflow.pseudonyms import load_key
 from deidflow.secrets import SecretStore
 from deidflow.subjects import read_subjects
 
-with job(snakemake, extra_tools=["pydicom", "deid"]) as log:
+with job(snakemake, extra_tools=["pydicom", "deid", "presidio_analyzer", "spacy"]) as log:
     record = read_subjects(snakemake.input.subjects)[snakemake.wildcards.subject]
+    key = load_key(snakemake.config)
+    cfg = snakemake.config["dicom"]
+    descriptors = descriptor_cleaner(record, cfg, key, snakemake.config.get("text"),
+                                     study_items(snakemake.input.identifiers, record))
     scrub_part(
         snakemake.input.dicom,
         snakemake.output[0],
         record,
-        snakemake.config["dicom"],
-        load_key(snakemake.config),
+        cfg,
+        key,
         snakemake.config["bids_dir"],
         log=log,
         secrets=SecretStore(snakemake.config["secrets_dir"]),
+        descriptors=descriptors,
     )

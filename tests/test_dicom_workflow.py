@@ -31,9 +31,14 @@ def test_dicom_rules_make_scrubbed_and_converted_parts(tmp_path: Path):
     assert len(manifest["withheld"]) == 4 and all("T1w series" in w["reason"] for w in manifest["withheld"])
     ds = pydicom.dcmread(dicom_part / "files" / produced[-1])
     assert str(ds.PatientName) == pseudo and ds.PatientIdentityRemoved == "YES"
+    person = people[0]
+    # the demo config cleans descriptors: they stay, without the name the study's record gives
+    assert ds.StudyDescription.startswith("MR brain for [PERSON_") and person.last_name not in ds.StudyDescription
+    assert "113105" in {item.CodeValue for item in ds.DeidentificationMethodCodeSequence}
     converted = json.loads((nifti_part / "manifest.json").read_text())["produced"]
     assert converted == [f"sub-{pseudo}/anat/sub-{pseudo}_T1w.json", f"sub-{pseudo}/anat/sub-{pseudo}_T1w.nii.gz"]
-    person = people[0]
+    sidecar = json.loads((nifti_part / "files" / converted[0]).read_text())
+    assert sidecar["SeriesDescription"] == "T1_MPRAGE_sag"
     logs = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
     assert person.label not in logs and person.last_name not in logs
     assert tree_digest(study) == before

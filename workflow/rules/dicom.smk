@@ -1,10 +1,15 @@
 # Rules of the dicom step (see docs/contracts.md).
 
 
+CLEAN_DESCRIPTORS = config["dicom"]["clean_descriptors"] == "clean"
+
+
 rule dicom_scrub:
     input:
         dicom=subject_files("dicom"),
         subjects=SUBJECTS_JSON,
+        # clean_descriptors: clean: the study's identifiers join the descriptor cleaner's deny-list
+        identifiers=IDENTIFIERS_JSON if CLEAN_DESCRIPTORS else [],
     output:
         directory(f"{WORK}/parts/dicom/{{subject}}"),
     log:
@@ -27,6 +32,7 @@ rule dicom_convert:
         dicom=subject_files("dicom"),
         nifti=subject_files("nifti"),
         subjects=SUBJECTS_JSON,
+        identifiers=IDENTIFIERS_JSON if CLEAN_DESCRIPTORS else [],
     output:
         directory(f"{WORK}/parts/nifti_pre/{{subject}}"),
     log:

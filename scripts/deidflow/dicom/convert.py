@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import pydicom
 
@@ -123,18 +123,32 @@ def convert_part(
     cfg: Mapping,
     bids_dir: str | os.PathLike,
     log: logging.Logger = log,
+    descriptors: Any = None,
 ) -> None:
-    """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI."""
+    """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI.
+
+    `descriptors` (a descriptors.DescriptorCleaner, Clean Descriptors option) keeps the sidecars' description fields
+    cleaned instead of removing them.
+    """
     rules = series_rules(cfg)
-    extra_remove = list(cfg.get("sidecar_remove", []))
     out_dir = Path(out_dir)
     with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
+        sidecar_options: dict[str, Any] = {"extra_remove": list(cfg.get("sidecar_remove", []))}
+        if descriptors is not None:
+            from .descriptors import SIDECAR_FIELDS
+
+            sidecar_options.update(clean=lambda value, field: descriptors.clean(value, "LO", field),
+                                   clean_fields=SIDECAR_FIELDS)
         # input NIfTI first: a study's own conversion wins over ours when both give the same BIDS name
-        scrub_input_nifti(nifti_files, part, record, bids_dir, extra_remove)
+        scrub_input_nifti(nifti_files, part, record, bids_dir, sidecar_options)
         present = set(part.produced)
         taken: dict[str, int] = defaultdict(int)
         if cfg.get("convert", True):
             series = _series_of(dicom_files, bids_dir, record, part)
+            if descriptors is not None:
+                from .descriptors import header_items
+
+                descriptors.learn(header_items(ds for members in series.values() for _, ds in members))
             planned = []
             for key in sorted(series, key=lambda k: (k[0] or "", k[1], k[2])):
                 members = series[key]
@@ -167,8 +181,11 @@ def convert_part(
                         removed = write_nifti(image, part.path(f"{name}.nii.gz"))
                         part.add_identifiers(_removed_identifiers(removed, "nifti"))
                         if sidecar is not None:
-                            removed = write_sidecar(sidecar, part.path(f"{name}.json"), extra_remove)
+                            removed = write_sidecar(sidecar, part.path(f"{name}.json"), **sidecar_options)
                             part.add_identifiers(_removed_identifiers(removed, "dicom"))
+        if descriptors is not None:
+            part.add_identifiers(sorted(descriptors.leaks))
+            part.note(descriptors.summary().replace("descriptors cleaned", "sidecar descriptions cleaned"))
         log.info("nifti_pre: %d files written, %d inputs withheld", len(part.produced), len(part.withheld))
         for item in part.withheld:
             log.warning("withheld %s: %s", item["source"], item["reason"])
@@ -177,7 +194,7 @@ def convert_part(
 
 
 def scrub_input_nifti(
-    files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, extra_remove: list[str]
+    files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, sidecar_options: Mapping[str, Any]
 ) -> None:
     """Copy the subject's input NIfTI (+ .json, .bval, .bvec) renamed with pseudonyms, sidecars and headers scrubbed."""
     for path in sorted(files):
@@ -195,7 +212,7 @@ def scrub_input_nifti(
                 removed = write_nifti(path, part.path(target))
                 part.add_identifiers(_removed_identifiers(removed, "nifti"))
             elif rel.endswith(".json"):
-                removed = write_sidecar(path, part.path(target), extra_remove)
+                removed = write_sidecar(path, part.path(target), **sidecar_options)
                 part.add_identifiers(_removed_identifiers(removed, "nifti-sidecar"))
             elif rel.endswith((".bval", ".bvec")):
                 shutil.copyfile(path, part.path(target))

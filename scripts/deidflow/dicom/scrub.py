@@ -6,7 +6,7 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import pydicom
 from pydicom.charset import decode_bytes
@@ -50,6 +50,7 @@ class ScrubSettings:
     uid_map: Callable[[str], str] | None  # None when the Retain UIDs option is on
     private_allow: frozenset[tuple[str, int]] = frozenset()  # (private creator, element low byte)
     method_text: str = "deidflow"
+    descriptors: Any = None  # a descriptors.DescriptorCleaner when the Clean Descriptors option is on
 
     @property
     def shift_dates(self) -> bool:
@@ -193,7 +194,12 @@ def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class:
                 for item in elem.value:
                     scrub_dataset(item, settings, found, sop_class)
                 continue
-            # no cleaner for this value: fall back to the basic profile's action
+            if settings.descriptors is not None and elem.VR in FREE_TEXT_VRS and elem.VR != "PN":
+                cleaned = settings.descriptors.clean_values(elem.value, elem.VR, kind) if elem.value else elem.value
+                if cleaned is not None:
+                    elem.value = cleaned
+                    continue
+            # no cleaner for this value, or it could not be cleaned: fall back to the basic profile's action
             rule = profile.rules[int(tag)]
             action = resolve(rule.basic, profile.iod_types.get(iod_family(sop_class), {}).get(rule.keyword))
         if action == "U":
@@ -348,6 +354,10 @@ def scrub_subject(
             readable.append((path, read_checked(path)))
         except DicomInputError as exc:
             result.withheld.append((path, str(exc)))
+    if settings.descriptors is not None:  # every name, ID and institution in the headers joins its deny-list
+        from .descriptors import header_items
+
+        settings.descriptors.learn(header_items(ds for _, ds in readable))
     patients = Counter(str(ds.get("PatientID", "")) for _, ds in readable)
     if len(patients) > 1:
         ranked = patients.most_common()

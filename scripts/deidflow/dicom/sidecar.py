@@ -7,7 +7,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import nibabel as nib
 
@@ -29,11 +29,25 @@ _DATEISH = re.compile(r"(Date|DateTime|Birth)$")
 HEADER_TEXT_FIELDS = ("descrip", "aux_file", "intent_name", "db_name")
 
 
-def scrub_sidecar(data: dict[str, Any], extra_remove: Iterable[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return (kept fields, removed fields) of a sidecar: the fixed list, config extras and any *Date* field."""
-    remove = SIDECAR_REMOVE | set(extra_remove)
+Cleaner = Callable[[str, str], "str | None"]  # (value, field) -> cleaned value, or None: remove the field
+
+
+def scrub_sidecar(data: dict[str, Any], extra_remove: Iterable[str] = (), clean: Cleaner | None = None,
+                  clean_fields: Iterable[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (kept fields, removed fields) of a sidecar: the fixed list, config extras and any *Date* field.
+
+    With `clean`, the text fields in `clean_fields` (descriptions) are kept cleaned instead, unless cleaning fails.
+    """
+    extra = set(extra_remove)
+    remove = SIDECAR_REMOVE | extra
+    cleanable = set(clean_fields) - extra if clean is not None else set()
     kept, removed = {}, {}
     for key, value in data.items():
+        if key in cleanable and isinstance(value, str):
+            cleaned = clean(value, key)
+            if cleaned is not None:
+                kept[key] = cleaned
+                continue
         if key in remove or _DATEISH.search(key):
             removed[key] = value
         else:
@@ -41,7 +55,8 @@ def scrub_sidecar(data: dict[str, Any], extra_remove: Iterable[str] = ()) -> tup
     return kept, removed
 
 
-def write_sidecar(source: str | os.PathLike, target: str | os.PathLike, extra_remove: Iterable[str] = ()) -> dict:
+def write_sidecar(source: str | os.PathLike, target: str | os.PathLike, extra_remove: Iterable[str] = (),
+                  clean: Cleaner | None = None, clean_fields: Iterable[str] = ()) -> dict:
     """Scrub a JSON sidecar into target (sorted keys, stable bytes); return the removed fields."""
     try:
         data = json.loads(Path(source).read_text(encoding="utf-8"))
@@ -49,7 +64,7 @@ def write_sidecar(source: str | os.PathLike, target: str | os.PathLike, extra_re
         raise ValueError(f"sidecar is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise ValueError("sidecar is not a JSON object")
-    kept, removed = scrub_sidecar(data, extra_remove)
+    kept, removed = scrub_sidecar(data, extra_remove, clean, clean_fields)
     Path(target).write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return removed
 

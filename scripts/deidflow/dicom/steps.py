@@ -33,9 +33,44 @@ def parse_private_allow(entries: Iterable[str]) -> frozenset[tuple[str, int]]:
     return frozenset(allowed)
 
 
-def settings_for(record: SubjectRecord, cfg: Mapping, key: bytes) -> ScrubSettings:
+CLEAN_MODES = ("remove", "clean")  # dicom.clean_descriptors
+
+
+def descriptor_cleaner(record: SubjectRecord, cfg: Mapping, key: bytes, text: Mapping | None = None,
+                       items: Iterable[Mapping[str, str]] = ()) -> Any:
+    """A DescriptorCleaner for the subject when `dicom.clean_descriptors` is `clean` (else None).
+
+    `text` is the `text` config section (model, thresholds, surrogates); `items` the subject's known identifiers.
+    """
+    mode = cfg.get("clean_descriptors", "remove")
+    if mode not in CLEAN_MODES:
+        raise ValueError(f"dicom.clean_descriptors = {mode!r}: use one of {', '.join(CLEAN_MODES)}")
+    if mode == "remove":
+        return None
+    from ..text.deidentify import TextConfig
+    from .descriptors import DescriptorCleaner
+
+    text_cfg = TextConfig.from_config(dict(text or {}))
+    salt = derive_key(key, "text-surrogates").hex() if text_cfg.surrogates == "fake" else ""
+    return DescriptorCleaner(record.pseudonym, record.date_shift_days, text_cfg, items=items, salt=salt)
+
+
+def study_items(identifiers: Any, record: SubjectRecord) -> list[dict[str, str]]:
+    """The subject's known identifiers from the study's identifiers document (a path, or a rule's empty input)."""
+    if not identifiers:
+        return []
+    from ..io import read_json
+    from ..text.deidentify import subject_items
+
+    return subject_items(read_json(identifiers if isinstance(identifiers, (str, os.PathLike)) else identifiers[0]),
+                         record.pseudonym)
+
+
+def settings_for(record: SubjectRecord, cfg: Mapping, key: bytes, descriptors: Any = None) -> ScrubSettings:
     """Scrub settings for one subject from the `dicom` config section and the study key."""
     options = dict(cfg.get("options", {}))
+    if descriptors is not None:
+        options["clean_descriptors"] = True  # the profile's cleanDescOpt actions, recorded as code 113105
     profile = load_profile(options)
     uid_map = None if options.get("retain_uids") else UIDMapper(derive_key(key, "dicom-uid"), cfg.get("uid_root", "2.25"))
     return ScrubSettings(
@@ -44,6 +79,7 @@ def settings_for(record: SubjectRecord, cfg: Mapping, key: bytes) -> ScrubSettin
         date_shift_days=record.date_shift_days,
         uid_map=uid_map,
         private_allow=parse_private_allow(cfg.get("private_allow", [])),
+        descriptors=descriptors,
     )
 
 
@@ -84,12 +120,14 @@ def scrub_part(
     bids_dir: str | os.PathLike,
     log: logging.Logger = log,
     secrets: SecretStore | None = None,
+    descriptors: Any = None,
 ) -> None:
     """Write the `dicom` part for one subject: scrubbed files renamed by series and instance, bad files withheld.
 
-    With a secrets store, the subject's UID map (new UID -> original) is kept there for the data steward.
+    With a secrets store, the subject's UID map (new UID -> original) is kept there for the data steward. With
+    `descriptors` (from `descriptor_cleaner`), free-text descriptions are cleaned instead of removed.
     """
-    settings = settings_for(record, cfg, key)
+    settings = settings_for(record, cfg, key, descriptors)
     result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"),
                            withhold_series=face_series(cfg))
     with PartWriter(out_dir, "dicom", record.pseudonym) as part:
@@ -104,8 +142,11 @@ def scrub_part(
             "DICOM scrubbed with the PS3.15 E.1.1 Basic Profile (Table E.1-1, edition 2026c) and options: "
             + (", ".join(sorted(settings.profile.options)) or "none")
         )
-        if cfg.get("clean_descriptors", "remove") == "remove":
+        if descriptors is None:
             part.note("descriptors (study/series descriptions, comments) removed, not cleaned (clean_descriptors: remove)")
+        else:
+            part.add_identifiers(sorted(descriptors.leaks))
+            part.note(descriptors.summary())
         for note in sorted(set(result.notes)):
             part.note(note)
         if secrets is not None and isinstance(settings.uid_map, UIDMapper):

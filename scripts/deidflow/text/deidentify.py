@@ -164,6 +164,7 @@ _PERSON = {"PatientName", "OtherPatientNames", "PatientBirthName", "PatientMothe
            "RequestingPhysician", "ScheduledPerformingPhysicianName", "ResponsiblePerson", "ConsultingPhysicianName",
            "PersonName", "VerifyingObserverName", "ReviewerName", "HumanPerformerName"}
 _TITLES = {"dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms."}
+IDENTIFYING_KEYWORDS = frozenset(_PERSON) | frozenset(_DICOM_KINDS)  # the attributes dicom_items reads
 
 
 def dicom_items(values: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
