@@ -3,8 +3,9 @@
 Run from the repository root with the twinify environment:
     PYTHONPATH=scripts .venv-synth/bin/python benchmarks/synth/run_benchmark.py [rows [warmup draws [napsu_limit_s]]]
 smartnoise-synth runs in its own environment (.venv-smartnoise: `pip install smartnoise-synth==1.0.8`), as a child
-process of this one. NAPSU-MQ runs in a child process too, stopped after napsu_limit_s seconds (default 1500): on a
-small machine it may not get through JAX's compilation, and MST and the baseline are still scored then. Writes
+process of this one. NAPSU-MQ runs in a child process too, stopped after napsu_limit_s seconds (default 1500), so
+that MST and the baseline are still scored if it does not finish (with `napsu.inference: auto` it takes about a
+minute on ADULT: 1,134 parameters, so the posterior mode is used). Writes
 benchmarks/synth/results.json and prints a Markdown table.
 """
 
