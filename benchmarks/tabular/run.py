@@ -224,7 +224,7 @@ def machine() -> dict[str, Any]:
                 if line.startswith("MemTotal")), None)
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1) if mem else None,
             "python": platform.python_version(), "os": platform.platform(), "load_avg_at_start": os.getloadavg(),
-            "note": "2 cores shared with a concurrently running test suite; timings are one run each"}
+            "note": "timings are one run each; the load average at the start says how busy the machine was"}
 
 
 def versions() -> dict[str, str]:
@@ -339,7 +339,7 @@ def markdown(res: dict[str, Any]) -> str:
     lines = [
         "# Tabular benchmark: deidflow vs anjana on ADULT",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores **shared with a concurrently running test suite**, "
+        f"Machine: {m['cpu']}, {m['cores']} cores (load average {m['load_avg_at_start'][0]:.2f} at the start), "
         f"{m['memory_gib']} GiB RAM; Python {m['python']}. One run per cell (timings on busy shared cores vary by "
         f"tens of %). deidflow: pandas {v['deidflow_pandas']}, numpy {v['deidflow_numpy']}; anjana {v['anjana']} and "
         f"pycanon {v['pycanon']} in .venv-peers (pandas {v['peers_pandas']}, numpy {v['peers_numpy']}). "
