@@ -76,3 +76,19 @@ def test_integer_encoding_round_trips_labels_and_missing_values():
     decoded = enc.decode(codes)
     assert decoded["dx"].tolist() == ["flu", "", "asthma", "flu"]
     assert decoded["n"].tolist() == [1, 2, 3, 4]
+
+
+def test_the_gate_checks_the_budget_was_spent_once_and_within_the_configured_one():
+    from deidflow.risk.synthetic import budget_check
+
+    honest = {"epsilon": 1.0, "delta": 1e-5, "budget": split_budget(1.0, 1e-5, "mst", 0.3).as_dict()}
+    check = budget_check(honest, {"epsilon": 1.0, "delta": 1e-5})
+    assert check["passed"] and check["detail"].startswith("epsilon 1 = 0.3 + 0.7")
+    # twinify's own fit(): the full budget on selection and again on measurement, while the card says 1
+    double = {**honest, "budget": {"epsilon": 1.0, "delta": 1e-5, "selection": {"epsilon": 1.0, "delta": 1e-5},
+                                   "measurement": {"epsilon": 1.0, "delta": 1e-5}}}
+    check = budget_check(double, {"epsilon": 1.0, "delta": 1e-5})
+    assert not check["passed"] and "spent epsilon 2, delta 2e-05, more than the card's 1, 1e-05" in check["detail"]
+    check = budget_check({"epsilon": 2.0, "delta": 1e-5, "budget": {"epsilon": 2.0, "delta": 1e-5}},
+                         {"epsilon": 1.0, "delta": 1e-5})
+    assert not check["passed"] and "exceed the configured synth budget 1, 1e-05" in check["detail"]

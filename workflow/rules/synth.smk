@@ -56,6 +56,10 @@ rule risk_synth:
         settings=json.dumps(
             {
                 "seed": config["synth"]["seed"] or config["seed"],
+                "budget": {
+                    "epsilon": config["synth"]["epsilon"],
+                    "delta": config["synth"]["delta"],
+                },
                 **config["risk"].get("synthetic", {}),
             }
         ),

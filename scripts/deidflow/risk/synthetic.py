@@ -94,3 +94,31 @@ def risk_checks(risks: Mapping[str, Mapping[str, Any]], limits: Mapping[str, flo
                                  f"{result['attacks']} attacks, attack rate {result['attack_rate']:.3f} vs control "
                                  f"{result['control_rate']:.3f}"})
     return checks
+
+
+def budget_check(card: Mapping[str, Any], configured: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The twin's privacy budget was spent once: its parts (query selection and measurement, when split) sum to the
+    card's epsilon and delta, and those do not exceed the configured `synth` budget.
+
+    A generator that spends the budget on selection and again on measurement (twinify 2.0.0's own `fit()` does)
+    fails this check instead of releasing a twin whose card understates what it spent.
+    """
+    budget = card.get("budget") or {}
+    epsilon, delta = float(card["epsilon"]), float(card["delta"])
+    parts = [budget[p] for p in ("selection", "measurement") if isinstance(budget.get(p), Mapping)]
+    spent_eps = sum(float(p["epsilon"]) for p in parts) if parts else epsilon
+    spent_delta = sum(float(p["delta"]) for p in parts) if parts else delta
+    problems = []
+    if spent_eps > epsilon * (1 + 1e-9) or spent_delta > delta * (1 + 1e-9):
+        problems.append(f"its mechanisms spent epsilon {spent_eps:g}, delta {spent_delta:g}, more than the card's "
+                        f"{epsilon:g}, {delta:g}")
+    if configured:
+        limit_eps, limit_delta = float(configured["epsilon"]), float(configured["delta"])
+        if epsilon > limit_eps * (1 + 1e-9) or delta > limit_delta * (1 + 1e-9):
+            problems.append(f"the card's epsilon {epsilon:g}, delta {delta:g} exceed the configured synth budget "
+                            f"{limit_eps:g}, {limit_delta:g}")
+    how = " + ".join(f"{p['epsilon']:g}" for p in parts) if parts else f"{epsilon:g} in one mechanism"
+    return {"name": "synthetic twin: privacy budget spent once, within the configured budget",
+            "passed": not problems,
+            "detail": "; ".join(problems) if problems else f"epsilon {epsilon:g} = {how}, delta {delta:g}"
+            + (f" (configured {float(configured['epsilon']):g}, {float(configured['delta']):g})" if configured else "")}

@@ -86,14 +86,15 @@ def cmd_fit(args: argparse.Namespace) -> None:
 def synthetic_section(train: pd.DataFrame, control: pd.DataFrame, synthetic: pd.DataFrame, card: dict[str, Any],
                       settings: dict[str, Any]) -> dict[str, Any]:
     """The risk section of the twin: utility against the baseline, anonymeter risks, and the gate's checks."""
-    from ..risk.synthetic import anonymeter_risks, risk_checks
+    from ..risk.synthetic import anonymeter_risks, budget_check, risk_checks
     from ..risk.utility import beats_baseline, comparison_svg, marginal_scores
 
     ways = (1, 2, 3) if len(train.columns) <= int(settings.get("three_way_max_columns", 8)) else (1, 2)
     scores = marginal_scores(train, synthetic, ways, seed=int(settings.get("seed", 0)))
     passed, detail = beats_baseline(scores)
     checks = [{"name": "synthetic twin beats independent marginals on 2-way marginals",
-               "passed": passed or not settings.get("require_beats_baseline", True), "detail": detail}]
+               "passed": passed or not settings.get("require_beats_baseline", True), "detail": detail},
+              budget_check(card, settings.get("budget"))]
     risks = anonymeter_risks(train, synthetic, control, settings)
     checks += risk_checks(risks, settings.get("max_risk", {}), int(settings.get("min_attacks", 20)))
     pairs = scores.pop("pairs")
