@@ -139,16 +139,16 @@ def convert_part(
 
             sidecar_options.update(clean=lambda value, field: descriptors.clean(value, "LO", field),
                                    clean_fields=SIDECAR_FIELDS)
+        series = _series_of(dicom_files, bids_dir, record, part) if cfg.get("convert", True) else {}
+        if descriptors is not None:  # every name, ID and institution in the headers joins the deny-list first
+            from .descriptors import header_items
+
+            descriptors.learn(header_items(ds for members in series.values() for _, ds in members))
         # input NIfTI first: a study's own conversion wins over ours when both give the same BIDS name
         scrub_input_nifti(nifti_files, part, record, bids_dir, sidecar_options)
         present = set(part.produced)
         taken: dict[str, int] = defaultdict(int)
         if cfg.get("convert", True):
-            series = _series_of(dicom_files, bids_dir, record, part)
-            if descriptors is not None:
-                from .descriptors import header_items
-
-                descriptors.learn(header_items(ds for members in series.values() for _, ds in members))
             planned = []
             for key in sorted(series, key=lambda k: (k[0] or "", k[1], k[2])):
                 members = series[key]
