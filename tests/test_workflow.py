@@ -72,9 +72,26 @@ def test_report_and_gate(finished):
     assert report["summary"]["passed"] is True
     assert "risk gate PASSED" in proc.stdout
     sources = {w["source"] for w in report["withheld"]}
-    assert any(s.endswith("_scans.tsv") for s in sources), "unknown files are listed as withheld"
+    assert any(s.endswith("_session-notes.docx") for s in sources), "unknown files are listed as withheld"
+    assert not any(s.endswith("_scans.tsv") for s in sources)
     html = (tmp / "reports" / "risk.html").read_text()
     assert "risk gate PASSED" in html and "Withheld inputs" in html
+
+
+def test_scans_tables_are_released_shifted_with_released_rows_only(finished, small_study):
+    tmp = finished[0]
+    subjects = json.loads((tmp / "secrets" / "subjects.json").read_text())["subjects"]
+    released = {p.relative_to(tmp / "release").as_posix() for p in (tmp / "release").rglob("*") if p.is_file()}
+    for item in subjects:
+        pseudo, shift = item["pseudonym"], item["date_shift_days"]
+        original = (small_study / f"sub-{item['original']}" / f"sub-{item['original']}_scans.tsv").read_text()
+        rows = (tmp / "release" / f"sub-{pseudo}" / f"sub-{pseudo}_scans.tsv").read_text().splitlines()
+        assert rows[0] == "filename\tacq_time" and len(rows) > 1
+        first_day = __import__("datetime").date.fromisoformat(original.splitlines()[1].split("\t")[1][:10])
+        for row in rows[1:]:
+            name, when = row.split("\t")
+            assert f"sub-{pseudo}/{name}" in released  # only files that are released
+            assert when[:10] == str(first_day + __import__("datetime").timedelta(days=shift))
 
 
 def test_ro_crate_describes_every_file(finished):

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-KINDS = ("dataset_description", "table", "dicom", "nifti", "photo", "video", "transcript", "unknown")
+KINDS = ("dataset_description", "table", "dicom", "nifti", "photo", "video", "transcript", "scans", "unknown")
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic"}
 VIDEO_EXT = {".mp4", ".mov", ".avi", ".mkv", ".webm"}
 TRANSCRIPT_EXT = {".txt", ".vtt", ".srt"}
@@ -76,6 +76,8 @@ def classify(relpath: str) -> InputFile:
         session = None
         if rest and rest[0].startswith("ses-") and len(rest) > 1:
             session, rest = rest[0][4:], rest[1:]
+        if len(rest) == 1 and name.endswith("_scans.tsv"):
+            return InputFile(relpath, "scans", subject, session)
         if len(rest) == 2:
             datatype = rest[0]
             if datatype in NIFTI_DATATYPES and ext in (".nii", ".nii.gz", ".json", ".bval", ".bvec"):

@@ -47,6 +47,7 @@ SUBJECT_PARTS = {
     "transcript": ("transcript",),
     "photo": ("photo",),
     "video": ("video",),
+    "scans": ("scans",),
 }
 GLOBAL_PARTS = {
     "dataset": ("dataset_description",),
@@ -85,13 +86,15 @@ def subjects_with(*kinds):
     return [s for s in SUBJECTS if has_inputs(s, kinds)]
 
 
-def subject_part(part):
-    """Input function: the current subject's part directory, or nothing when the subject has no such input."""
+def subject_parts(*parts):
+    """Input function: the current subject's directories of the given parts (those it has inputs for)."""
 
     def dirs(wildcards):
-        if has_inputs(wildcards.subject, _kinds(SUBJECT_PARTS[part])):
-            return [f"{WORK}/parts/{part}/{wildcards.subject}"]
-        return []
+        return [
+            f"{WORK}/parts/{part}/{wildcards.subject}"
+            for part in parts
+            if has_inputs(wildcards.subject, _kinds(SUBJECT_PARTS[part]))
+        ]
 
     return dirs
 

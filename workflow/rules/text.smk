@@ -6,7 +6,7 @@ rule text_transcripts:
         transcripts=subject_files("transcript"),
         subjects=SUBJECTS_JSON,
         identifiers=IDENTIFIERS_JSON,
-        dicom=subject_part("dicom"),  # the subject's DICOM header values join its deny-list
+        dicom=subject_parts("dicom"),  # the subject's DICOM header values join its deny-list
     output:
         directory(f"{WORK}/parts/transcript/{{subject}}"),
     log:

@@ -14,10 +14,16 @@ MODALITIES = ("dicom", "nifti", "media", "transcripts")
 
 
 def write_extras(study_dir: Path, person: Person) -> None:
-    """Files no rule de-identifies (scans.tsv with acquisition dates), to show the release withholds them."""
-    scans = study_dir / f"sub-{person.label}" / f"sub-{person.label}_scans.tsv"
-    scans.parent.mkdir(parents=True, exist_ok=True)
-    scans.write_text(f"filename\tacq_time\nanat/sub-{person.label}_T1w.nii.gz\t{person.visit_date}T09:30:00\n")
+    """The subject's scans table (released with shifted acquisition times, rows of released files only) and a file
+    no rule de-identifies (session notes as .docx), to show the release withholds it."""
+    subject = study_dir / f"sub-{person.label}"
+    subject.mkdir(parents=True, exist_ok=True)
+    (subject / f"sub-{person.label}_scans.tsv").write_text(
+        f"filename\tacq_time\nanat/sub-{person.label}_T1w.nii.gz\t{person.visit_date}T09:30:00\n"
+        f"beh/sub-{person.label}_task-interview_transcript.txt\t{person.visit_date}T10:15:00\n")
+    (subject / "beh").mkdir(exist_ok=True)
+    (subject / "beh" / f"sub-{person.label}_session-notes.docx").write_bytes(
+        f"Session notes for {person.full_name}".encode())
 
 
 def make_study(
