@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
 
 HELPERS = ROOT / "tests" / "slurm"
 # Rules marked `localrule: True` run beside Snakemake, never through sbatch.
-# "Job <id> has been submitted with SLURM jobid <n> (log: .../slurm_logs/rule_<rule>/... or .../group_<group>/...)"
-SUBMISSION = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: \S*/slurm_logs/(?:rule|group)_(\w+)/")
+# "Job <id> has been submitted with SLURM jobid <n> (log: .../slurm_logs/rule_<rule>/... or .../group_<group>/...)";
+# a long group name is cut short with "..." (subject_dicom_convert_dicom_scrub_..._mri_deface_...)
+SUBMISSION = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: \S*/slurm_logs/(?:rule|group)_([^/\s]+)/")
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_workflow_runs_through_sbatch_and_matches_a_local_run(cluster, small_stu
     if subjects:  # Snakemake names a group job `subject` or `subject_<rules>` (one per connected component)
         groups = {r for r in submitted_rules if r == "subject" or r.startswith("subject_")}
         alone = submitted_rules & {"dicom_scrub", "dicom_convert", "mri_deface", "media_photos", "media_videos",
-                                   "text_transcripts"}
+                                   "text_transcripts", "scans"}
         assert groups and not alone, f"per-subject jobs were not submitted as groups: {submitted_rules}"
 
     local_release = comparable_release(local / "release", local)
