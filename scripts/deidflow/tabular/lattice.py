@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import hierarchies as hz
-from .models import PrivacyError, PrivacyModel, contingency, passing
+from .models import PrivacyError, PrivacyModel, passing
 
 METRICS = ("loss", "precision", "discernibility")
 
