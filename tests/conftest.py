@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+SYNTH_PYTHON = ROOT / ".venv-synth" / "bin" / "python"  # the twinify environment
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
@@ -89,3 +90,13 @@ def small_study(tmp_path_factory) -> Path:
     for path in study.rglob("*"):  # the input tree is read-only to deidflow: prove it by making it so
         path.chmod(path.stat().st_mode & ~0o222)
     return study
+
+
+def run_in_synth_env(code: str, timeout: int = 600) -> dict:
+    """Run Python code in the twinify environment (deidflow's scripts importable) and parse the JSON printed last."""
+    import json
+
+    env = {"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([str(SYNTH_PYTHON), "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

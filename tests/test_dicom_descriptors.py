@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 from pathlib import Path
 
 import pydicom
 import pytest
 
-from deidflow.demo.dicom import write as write_demo
 from deidflow.demo.people import make_people
 from deidflow.dicom.convert import convert_part
 from deidflow.dicom.descriptors import DescriptorCleaner, header_items
@@ -19,6 +17,7 @@ from deidflow.dicom.sidecar import scrub_sidecar
 from deidflow.dicom.steps import descriptor_cleaner, scrub_part
 from deidflow.subjects import SubjectRecord
 from deidflow.text.engine import analyzer
+from test_dicom_part import demo_subject
 
 KEY = bytes(range(32))
 CFG = {"options": {"retain_longitudinal_modified_dates": True, "retain_patient_characteristics": True},
@@ -36,12 +35,6 @@ def person():
     return make_people(1, seed=11)[0]
 
 
-def subject(tmp: Path, person) -> tuple[Path, list[Path], SubjectRecord]:
-    study = tmp / "study"
-    files = write_demo(study, person, random.Random(3), small=True)
-    return study, files, SubjectRecord(person.label, "q4w8z1", -9, {})
-
-
 def cleaner(record: SubjectRecord, engine, items=()) -> DescriptorCleaner:
     made = descriptor_cleaner(record, CFG, KEY, {}, items)
     made.engine = engine  # one model load for the module
@@ -53,7 +46,7 @@ def identifiers(part: Path) -> set[str]:
 
 
 def test_descriptors_are_kept_cleaned_and_the_option_is_recorded(tmp_path, person, engine):
-    study, files, record = subject(tmp_path, person)
+    study, files, record = demo_subject(tmp_path, person)
     part = tmp_path / "clean"
     scrub_part(map(str, files), part, record, {**CFG, "withhold_pixels_of": []}, KEY, study,
                descriptors=cleaner(record, engine))
@@ -83,7 +76,7 @@ def test_descriptors_are_kept_cleaned_and_the_option_is_recorded(tmp_path, perso
 
 
 def test_remove_mode_keeps_no_descriptor_and_claims_no_option(tmp_path, person):
-    study, files, record = subject(tmp_path, person)
+    study, files, record = demo_subject(tmp_path, person)
     part = tmp_path / "remove"
     scrub_part(map(str, files), part, record, {**CFG, "clean_descriptors": "remove", "withhold_pixels_of": []},
                KEY, study)
@@ -112,7 +105,7 @@ def test_dates_in_descriptors_move_by_the_subject_shift(engine):
 
 
 def test_header_items_read_names_ids_and_institutions_at_any_depth(person, tmp_path):
-    _, files, _ = subject(tmp_path, person)
+    _, files, _ = demo_subject(tmp_path, person)
     items = header_items([pydicom.dcmread(files[0])])
     values = {(i["kind"], i["value"]) for i in items}
     assert ("name", person.full_name) in values and ("institution", person.hospital) in values
@@ -131,7 +124,7 @@ def test_sidecar_descriptions_are_cleaned_or_removed():
 
 
 def test_converted_sidecars_keep_cleaned_descriptions(tmp_path, person, engine):
-    study, files, record = subject(tmp_path, person)
+    study, files, record = demo_subject(tmp_path, person)
     part = tmp_path / "nifti"
     convert_part(list(map(str, files)), [], part, record, {"bids_mapping": MAPPING, **CFG}, study,
                  descriptors=cleaner(record, engine))

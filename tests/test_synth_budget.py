@@ -1,20 +1,18 @@
 """The twin's privacy budget is spent once: twinify's own fit() would spend it twice, the driver does not."""
 
 import ast
-import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = ROOT / ".venv-synth/bin/python"
-pytestmark = pytest.mark.skipif(not PYTHON.exists(), reason="the twinify environment .venv-synth is not built")
+from conftest import SYNTH_PYTHON, run_in_synth_env
+
+pytestmark = pytest.mark.skipif(not SYNTH_PYTHON.exists(), reason="the twinify environment .venv-synth is not built")
 
 
 def _twinify_source() -> str:
-    out = subprocess.run([str(PYTHON), "-c", "import twinify.napsu_mq.napsu_mq as m; print(m.__file__)"],
+    out = subprocess.run([str(SYNTH_PYTHON), "-c", "import twinify.napsu_mq.napsu_mq as m; print(m.__file__)"],
                          capture_output=True, text=True, check=True)
     return Path(out.stdout.strip()).read_text()
 
@@ -76,10 +74,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def spied():
-    env = {"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([str(PYTHON), "-c", SPY], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_in_synth_env(SPY, timeout=300)
 
 
 def test_public_queries_spend_the_whole_budget_once_on_measurement(spied):

@@ -2,15 +2,11 @@
 twinify's, the Gauss-Newton Laplace approximation finds the posterior mode, and MAP inference makes a useful twin of
 a table whose query set is too large for NUTS."""
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = ROOT / ".venv-synth/bin/python"
-pytestmark = pytest.mark.skipif(not PYTHON.exists(), reason="the twinify environment .venv-synth is not built")
+from conftest import SYNTH_PYTHON, run_in_synth_env
+
+pytestmark = pytest.mark.skipif(not SYNTH_PYTHON.exists(), reason="the twinify environment .venv-synth is not built")
 
 SCRIPT = r"""
 import json
@@ -60,10 +56,7 @@ print(json.dumps(out, default=str))
 
 @pytest.fixture(scope="module")
 def result():
-    env = {"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([str(PYTHON), "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_in_synth_env(SCRIPT, timeout=600)
 
 
 def test_the_scatter_network_gives_twinify_s_statistics(result):

@@ -47,7 +47,7 @@ def release_scans(path: str | Path, relpath: str, record: SubjectRecord, release
     if "filename" not in table.columns:
         raise ScansError("no filename column")
     folder = pseudonymize_path(str(PurePosixPath(relpath).parent), record)
-    released = set(released)
+    released = released if isinstance(released, (set, frozenset)) else set(released)
     rows, dropped = [], 0
     for number, row in enumerate(table.to_dict("records"), start=2):
         target = pseudonymize_path(f"{PurePosixPath(relpath).parent}/{row['filename']}", record)
@@ -71,7 +71,7 @@ def release_scans(path: str | Path, relpath: str, record: SubjectRecord, release
 def scans_part(files: Iterable[str], bids_dir: str | Path, record: SubjectRecord, released: Iterable[str],
                writer, log) -> None:
     """Write a subject's scans tables into its PartWriter, or withhold each one that cannot be released."""
-    released = set(released)
+    released = frozenset(released)
     for path in sorted(files):
         relpath = Path(path).resolve().relative_to(Path(bids_dir).resolve()).as_posix()
         label = pseudonymize_path(relpath, record)

@@ -133,17 +133,15 @@ def convert_part(
     rules = series_rules(cfg)
     out_dir = Path(out_dir)
     with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
+        series = _series_of(dicom_files, bids_dir, record, part) if cfg.get("convert", True) else {}
         sidecar_options: dict[str, Any] = {"extra_remove": list(cfg.get("sidecar_remove", []))}
         if descriptors is not None:
-            from .descriptors import SIDECAR_FIELDS
+            from .descriptors import SIDECAR_FIELDS, header_items
 
+            # every name, ID and institution in the headers joins the deny-list before any sidecar is cleaned
+            descriptors.learn(header_items(ds for members in series.values() for _, ds in members))
             sidecar_options.update(clean=lambda value, field: descriptors.clean(value, "LO", field),
                                    clean_fields=SIDECAR_FIELDS)
-        series = _series_of(dicom_files, bids_dir, record, part) if cfg.get("convert", True) else {}
-        if descriptors is not None:  # every name, ID and institution in the headers joins the deny-list first
-            from .descriptors import header_items
-
-            descriptors.learn(header_items(ds for members in series.values() for _, ds in members))
         # input NIfTI first: a study's own conversion wins over ours when both give the same BIDS name
         scrub_input_nifti(nifti_files, part, record, bids_dir, sidecar_options)
         present = set(part.produced)
@@ -185,7 +183,7 @@ def convert_part(
                             part.add_identifiers(_removed_identifiers(removed, "dicom"))
         if descriptors is not None:
             part.add_identifiers(sorted(descriptors.leaks))
-            part.note(descriptors.summary().replace("descriptors cleaned", "sidecar descriptions cleaned"))
+            part.note(descriptors.summary("sidecar descriptions"))
         log.info("nifti_pre: %d files written, %d inputs withheld", len(part.produced), len(part.withheld))
         for item in part.withheld:
             log.warning("withheld %s: %s", item["source"], item["reason"])

@@ -125,8 +125,8 @@ class DescriptorCleaner:
             out.append(cleaned)
         return out if isinstance(value, (list, MultiValue)) else out[0]
 
-    def summary(self) -> str:
+    def summary(self, what: str = "descriptors") -> str:
         """One line for the part's notes."""
         replaced = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "none"
-        return (f"descriptors cleaned with the transcript recognizers (clean_descriptors: clean): entities replaced: "
+        return (f"{what} cleaned with the transcript recognizers (clean_descriptors: clean): entities replaced: "
                 f"{replaced}; {self.refused} value(s) could not be cleaned and were removed by the basic profile")

@@ -192,10 +192,12 @@ def laplace(network: Any, noisy: np.ndarray, n: int, sigma: float, prior_sigma: 
     lam = np.zeros(d)
     value, cov, chol, resid = state(lam)
     converged, iteration, decrement = False, 0, float("inf")
+    def gauss_newton_precision() -> np.ndarray:  # (n cov) C^-1 (n cov) + prior precision, at the current state
+        return (n * cov) @ _chol_solve(chol, n * cov) + eye / prior_sigma**2
+
     for iteration in range(1, max_iter + 1):
-        solved_cov = _chol_solve(chol, n * cov)  # C^-1 (n cov)
         gradient = -(n * cov) @ _chol_solve(chol, resid) + lam / prior_sigma**2
-        precision = (n * cov) @ solved_cov + eye / prior_sigma**2
+        precision = gauss_newton_precision()
         step = np.linalg.solve(precision, gradient)
         decrement = float(gradient @ step) / 2  # what the Gauss-Newton model says is left to gain
         if decrement <= tol * max(1.0, abs(value)):
@@ -214,7 +216,8 @@ def laplace(network: Any, noisy: np.ndarray, n: int, sigma: float, prior_sigma: 
             converged = decrement <= 1e-3 * d
             break
         lam, (value, cov, chol, resid) = candidate, new
-    precision = (n * cov) @ _chol_solve(chol, n * cov) + eye / prior_sigma**2
+    else:  # out of iterations: the last step moved the parameters
+        precision = gauss_newton_precision()
     return Laplace(lam, 0.5 * (precision + precision.T), iteration, converged, decrement)
 
 
