@@ -90,7 +90,7 @@ def test_unsafe_or_short_key_is_refused(tmp_path, monkeypatch):
     with pytest.raises(SecretsError, match="readable by group or others"):
         load_key({"pseudonym": {"key_file": str(key)}})
     monkeypatch.setenv("DEIDFLOW_KEY", "abcd")
-    with pytest.raises(SecretsError, match="too short"):
+    with pytest.raises(SecretsError, match="has 4 hex characters, not 64"):
         load_key({"pseudonym": {"key_file": None, "key_env": "DEIDFLOW_KEY"}})
     monkeypatch.setenv("DEIDFLOW_KEY", "ab" * 32)
     assert load_key({"pseudonym": {"key_file": None, "key_env": "DEIDFLOW_KEY"}}) == bytes([0xAB] * 32)
