@@ -13,8 +13,9 @@ from typing import Any, Iterable, Mapping
 
 import pydicom
 
+from ..bidsname import BidsNameError, plan_names, report_path
 from ..parts import PartWriter
-from ..subjects import SubjectRecord, pseudonymize_path
+from ..subjects import SubjectRecord
 from .mapping import SeriesRule, map_series, series_description, series_rules
 from .pixels import burned_in_reason
 from .scrub import DicomInputError, is_trivial, read_checked
@@ -195,11 +196,13 @@ def scrub_input_nifti(
     files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, sidecar_options: Mapping[str, Any]
 ) -> None:
     """Copy the subject's input NIfTI (+ .json, .bval, .bvec) renamed with pseudonyms, sidecars and headers scrubbed."""
-    for path in sorted(files):
-        label = source_label(path, bids_dir, record)
-        rel = pseudonymize_path(label, record)
-        if Path(rel).parts[0] != f"sub-{record.pseudonym}" or record.original in rel:
-            part.withhold(label, "input NIfTI path carries an unexpected label; not released")
+    sources = {Path(os.path.relpath(p, bids_dir)).as_posix(): p for p in files}
+    names = plan_names(sources, record)
+    for relpath, path in sorted(sources.items()):
+        rel = names[relpath]
+        label = report_path(relpath, record)
+        if isinstance(rel, BidsNameError):
+            part.withhold(label, f"file name: {rel}")
             continue
         target = rel + ".gz" if rel.endswith(".nii") else rel
         if target in part.produced:
