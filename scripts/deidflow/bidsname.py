@@ -147,13 +147,28 @@ def release_path(relpath: str, record: SubjectRecord, *, default_suffix: str | N
     return "/".join([*folders, f"{stem}_{suffix}{name.extension}"])
 
 
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm")
+TRANSCRIPT_EXTENSIONS = (".txt", ".vtt", ".srt")
+
+
+def default_suffix(relpath: str) -> str | None:
+    """The suffix the photo, video and transcript parts give a file whose name has none (by folder and extension)."""
+    path = PurePosixPath(relpath)
+    folder, ext = path.parent.name, path.suffix.lower()
+    if folder == "photo":
+        return "photo"
+    if folder == "beh":
+        return "video" if ext in VIDEO_EXTENSIONS else "transcript" if ext in TRANSCRIPT_EXTENSIONS else None
+    return None
+
+
 def report_path(relpath: str, record: SubjectRecord | None = None) -> str:
     """A label for an input in manifests, logs and the report: its release path when it has one; otherwise its
     pseudonymized folders with every free-form part (a folder named by PatientID, a typed file name) replaced by `…`.
     """
     if record is not None:
         try:
-            return release_path(relpath, record)
+            return release_path(relpath, record, default_suffix=default_suffix(relpath))
         except BidsNameError:
             pass
     parts = list(PurePosixPath(relpath).parts)

@@ -10,8 +10,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
-from .bidsname import BidsNameError, release_path, report_path
-from .discovery import TRANSCRIPT_EXT, VIDEO_EXT, StudyError, read_tsv
+from .bidsname import BidsNameError, default_suffix, release_path, report_path
+from .discovery import StudyError, read_tsv
 from .subjects import SubjectRecord
 
 COLUMNS = ("filename", "acq_time")  # the columns deidflow knows how to release
@@ -58,7 +58,7 @@ def release_scans(path: str | Path, relpath: str, record: SubjectRecord, release
     for number, row in enumerate(table.to_dict("records"), start=2):
         try:  # the row's file gets the name its part gave it (rebuilt from entities, `deidflow.bidsname`)
             target = release_path(f"{PurePosixPath(relpath).parent}/{row['filename']}", record,
-                                  default_suffix=_default_suffix(row["filename"]))
+                                  default_suffix=default_suffix(row["filename"]))
         except BidsNameError:
             target = ""
         if target not in released and target + ".gz" in released:
@@ -77,16 +77,6 @@ def release_scans(path: str | Path, relpath: str, record: SubjectRecord, release
     text = "\n".join(["\t".join(columns), *("\t".join(r[c] for c in columns) for r in rows)]) + "\n"
     return own, text, dropped
 
-
-def _default_suffix(filename: str) -> str | None:
-    """The suffix the photo and video parts give a file whose name has none (see `deidflow.media.part`)."""
-    parts = PurePosixPath(filename).parts
-    ext = PurePosixPath(filename).suffix.lower()
-    if len(parts) == 2 and parts[0] == "photo":
-        return "photo"
-    if len(parts) == 2 and parts[0] == "beh":
-        return "video" if ext in VIDEO_EXT else "transcript" if ext in TRANSCRIPT_EXT else None
-    return None
 
 
 def scans_part(files: Iterable[str], bids_dir: str | Path, record: SubjectRecord, released: Iterable[str],
