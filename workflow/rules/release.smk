@@ -24,7 +24,7 @@ rule release_check:
     input:
         parts=part_dirs(),
         identifiers=IDENTIFIERS_JSON,
-        sections=[s for s in risk_sections() if not s.endswith("/release.json")],
+        sections=pre_release_sections(),
     output:
         f"{WORK}/risk/release.json",
     log:
