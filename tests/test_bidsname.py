@@ -77,6 +77,7 @@ def test_two_inputs_never_claim_one_name_and_the_clean_one_wins():
     ("sub-01/photo/sub-01_acq-face_photo.jpg", "sub-p7x9k2/photo/sub-p7x9k2_acq-face_photo.jpg"),
     ("JodiCastro_consent.pdf", "….pdf"),
     ("README", "README"),
+    ("phenotype/visits.tsv", "phenotype/visits.tsv"),
 ])
 def test_report_labels_hide_free_form_names(rel, expected):
     assert report_path(rel, RECORD) == expected

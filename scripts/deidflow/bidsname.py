@@ -172,6 +172,8 @@ def report_path(relpath: str, record: SubjectRecord | None = None) -> str:
         except BidsNameError:
             pass
     parts = list(PurePosixPath(relpath).parts)
+    if len(parts) == 2 and parts[0] == "phenotype":
+        return relpath  # released under this name by the tables part (and its name is leak-scanned there)
     out: list[str] = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1

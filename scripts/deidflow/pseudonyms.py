@@ -61,11 +61,12 @@ def load_key(cfg: Mapping) -> bytes:
 def _decode_key(raw: bytes, source: str) -> bytes:
     """64 hex characters (surrounding whitespace ignored) or exactly 32 raw bytes; anything else is refused."""
     text = raw.strip()
-    if len(text) == KEY_HEX_CHARS and all(c in b"0123456789abcdefABCDEF" for c in text):
+    hexed = bool(text) and all(c in b"0123456789abcdefABCDEF" for c in text)
+    if hexed and len(text) == KEY_HEX_CHARS:
         return bytes.fromhex(text.decode("ascii"))
-    if len(raw) == KEY_BYTES:
+    if len(raw) == KEY_BYTES and not hexed:  # 32 hex characters are a 128-bit hex key, not 32 raw bytes: refused
         return raw
-    if text and all(c in b"0123456789abcdefABCDEF" for c in text):
+    if hexed:
         raise SecretsError(f"pseudonym key from {source} has {len(text)} hex characters, not {KEY_HEX_CHARS}: a "
                            "character was lost or added (a different key would give every subject other pseudonyms); "
                            "restore the key or make a new one with `python scripts/make_key.py`")
