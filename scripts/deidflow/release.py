@@ -255,8 +255,8 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
         crate.metadata.write(tmp)
         path = Path(tmp) / "ro-crate-metadata.json"
         text = path.read_bytes()
-        hits = Scanner(build_needles(collect_identifiers(identifiers, part_dirs))).scan_bytes(
-            text, "ro-crate-metadata.json")
+        hits = Scanner(build_needles(collect_identifiers(identifiers, part_dirs))).scan_file(
+            path, "ro-crate-metadata.json")
     problems = crate_problems(json.loads(text), context)
     return {
         "section": "release",

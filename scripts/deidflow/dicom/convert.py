@@ -125,6 +125,7 @@ def convert_part(
     bids_dir: str | os.PathLike,
     log: logging.Logger = log,
     descriptors: Any = None,
+    scanner: Any = None,
 ) -> None:
     """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI.
 
@@ -144,7 +145,7 @@ def convert_part(
             sidecar_options.update(clean=lambda value, field: descriptors.clean(value, "LO", field),
                                    clean_fields=SIDECAR_FIELDS)
         # input NIfTI first: a study's own conversion wins over ours when both give the same BIDS name
-        scrub_input_nifti(nifti_files, part, record, bids_dir, sidecar_options)
+        scrub_input_nifti(nifti_files, part, record, bids_dir, sidecar_options, scanner)
         present = set(part.produced)
         taken: dict[str, int] = defaultdict(int)
         if cfg.get("convert", True):
@@ -193,11 +194,13 @@ def convert_part(
 
 
 def scrub_input_nifti(
-    files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, sidecar_options: Mapping[str, Any]
+    files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, sidecar_options: Mapping[str, Any],
+    scanner: Any = None,
 ) -> None:
-    """Copy the subject's input NIfTI (+ .json, .bval, .bvec) renamed with pseudonyms, sidecars and headers scrubbed."""
+    """Copy the subject's input NIfTI (+ .json, .bval, .bvec) renamed from BIDS entities (`deidflow.bidsname`; an
+    entity label `scanner` matches withholds the file), sidecars and headers scrubbed."""
     sources = {Path(os.path.relpath(p, bids_dir)).as_posix(): p for p in files}
-    names = plan_names(sources, record)
+    names = plan_names(sources, record, scanner=scanner)
     for relpath, path in sorted(sources.items()):
         rel = names[relpath]
         label = report_path(relpath, record)
