@@ -1,5 +1,6 @@
 """Convert one subject's DICOM series with dcm2niix and scrub its input NIfTI into the `nifti_pre` part."""
 
+from deidflow.bidsname import name_scanner
 from deidflow.dicom.convert import convert_part
 from deidflow.dicom.steps import descriptor_cleaner, study_items
 from deidflow.provenance import job
@@ -20,4 +21,5 @@ with job(snakemake, extra_tools=["pydicom", "nibabel", "dcm2niix", "presidio_ana
         snakemake.config["bids_dir"],
         log=log,
         descriptors=descriptors,
+        scanner=name_scanner(snakemake.input.identifiers),
     )

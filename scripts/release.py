@@ -1,7 +1,7 @@
 """Assemble the release from the parts and describe it with an RO-Crate."""
 
 from deidflow.provenance import job
-from deidflow.release import assemble_release
+from deidflow.release import assemble_release, crate_context
 
 with job(snakemake) as log:
     summary = assemble_release(
@@ -10,5 +10,6 @@ with job(snakemake) as log:
         provenance_dir=snakemake.params.provenance,
         identifiers=snakemake.input.identifiers,
         release_cfg=snakemake.params.release,
+        context=crate_context(snakemake.config),
     )
     log.info("release: %d files, %d bytes", summary["files"], summary["bytes"])

@@ -90,7 +90,7 @@ def test_unsafe_or_short_key_is_refused(tmp_path, monkeypatch):
     with pytest.raises(SecretsError, match="readable by group or others"):
         load_key({"pseudonym": {"key_file": str(key)}})
     monkeypatch.setenv("DEIDFLOW_KEY", "abcd")
-    with pytest.raises(SecretsError, match="too short"):
+    with pytest.raises(SecretsError, match="has 4 hex characters, not 64"):
         load_key({"pseudonym": {"key_file": None, "key_env": "DEIDFLOW_KEY"}})
     monkeypatch.setenv("DEIDFLOW_KEY", "ab" * 32)
     assert load_key({"pseudonym": {"key_file": None, "key_env": "DEIDFLOW_KEY"}}) == bytes([0xAB] * 32)
@@ -114,3 +114,49 @@ def test_key_that_is_not_a_file_or_empty(tmp_path):
     empty.chmod(0o600)
     with pytest.raises(SecretsError, match="too short"):
         load_key({"pseudonym": {"key_file": str(empty)}})
+
+
+@pytest.mark.parametrize("text, message", [
+    ("00112233445566778899aabbccddeeff00112233445566778899aabbccddeef", "has 63 hex characters, not 64"),
+    ("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0", "has 65 hex characters, not 64"),
+    ("0011223344556677", "has 16 hex characters, not 64"),
+    ("00112233445566778899aabbccddeeff", "has 32 hex characters, not 64"),  # once read as a 128-bit key
+    ("correct horse battery staple", "too short or not a key"),
+])
+def test_a_key_that_is_not_exactly_256_bits_is_refused(tmp_path, text, message):
+    key = tmp_path / "k.key"
+    key.write_text(text + ("\n" if len(text) != 32 else ""))  # 32 characters alone are 32 bytes
+    key.chmod(0o600)
+    with pytest.raises(SecretsError, match=message) as err:
+        load_key({"pseudonym": {"key_file": str(key)}})
+    assert "pseudonym.key_file" in str(err.value) and str(key) in str(err.value)
+    assert text not in str(err.value)  # the key itself is never printed
+
+
+def test_exact_keys_are_accepted(tmp_path):
+    hexed, raw = tmp_path / "hex.key", tmp_path / "raw.key"
+    hexed.write_text("AB" * 32 + "\n")
+    raw.write_bytes(bytes(range(32)))
+    for path in (hexed, raw):
+        path.chmod(0o600)
+    assert load_key({"pseudonym": {"key_file": str(hexed)}}) == bytes([0xAB] * 32)
+    assert load_key({"pseudonym": {"key_file": str(raw)}}) == bytes(range(32))
+
+
+def test_make_key_creates_a_private_folder_and_leaves_an_existing_one(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = str(ROOT / "scripts" / "make_key.py")
+    subprocess.run([sys.executable, script, str(tmp_path / "new" / "k.key")], check=True, capture_output=True)
+    assert oct((tmp_path / "new").stat().st_mode & 0o777) == "0o700"
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    out = subprocess.run([sys.executable, script, str(shared / "k.key")], check=True, capture_output=True, text=True)
+    assert oct(shared.stat().st_mode & 0o777) == "0o755"  # never changed silently
+    assert "can be listed by others" in out.stdout
+    assert oct((shared / "k.key").stat().st_mode & 0o777) == "0o600"
+    assert len(load_key({"pseudonym": {"key_file": str(shared / "k.key")}})) == 32

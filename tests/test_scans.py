@@ -39,11 +39,11 @@ def test_rows_of_released_files_are_kept_renamed_and_shifted(tmp_path):
                             "func/sub-A1_ses-pre_task-rest_bold.nii.gz\t2024-03-05T10:00:00\n"
                             "beh/sub-A1_ses-pre_task-walk.mp4\tn/a\n")
     released = {"sub-x7k2/ses-q9z/anat/sub-x7k2_ses-q9z_T1w.nii.gz",
-                "sub-x7k2/ses-q9z/beh/sub-x7k2_ses-q9z_task-walk.mp4"}
+                "sub-x7k2/ses-q9z/beh/sub-x7k2_ses-q9z_task-walk_video.mp4"}  # the video part adds the suffix
     target, text, dropped = release_scans(path, "sub-A1/ses-pre/sub-A1_ses-pre_scans.tsv", RECORD, released)
     assert target == "sub-x7k2/ses-q9z/sub-x7k2_ses-q9z_scans.tsv"
     assert text == ("filename\tacq_time\nanat/sub-x7k2_ses-q9z_T1w.nii.gz\t2024-02-24T09:30:00\n"
-                    "beh/sub-x7k2_ses-q9z_task-walk.mp4\tn/a\n")
+                    "beh/sub-x7k2_ses-q9z_task-walk_video.mp4\tn/a\n")
     assert dropped == 1  # the bold run is not released
 
 

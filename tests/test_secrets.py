@@ -30,3 +30,24 @@ def test_secrets_inside_release_is_refused(tmp_path, secrets, release):
 def test_missing_secret_names_the_file(tmp_path):
     with pytest.raises(SecretsError, match="subjects.json: secret file not found"):
         SecretStore(tmp_path).read_bytes("subjects.json")
+
+
+@pytest.mark.parametrize("loose", ["dir", "file"])
+def test_a_store_others_can_read_is_refused_at_start_with_the_fix(tmp_path, loose):
+    store = SecretStore(tmp_path / "secrets")
+    store.write_json("subjects.json", {"a": 1})
+    if loose == "dir":
+        store.path.chmod(0o755)
+        fix = f"chmod 700 {store.path}"
+    else:
+        store.file("subjects.json").chmod(0o644)
+        fix = f"chmod 600 {store.file('subjects.json')}"
+    with pytest.raises(SecretsError, match="readable by group or others") as err:
+        store.check_private()
+    assert fix in str(err.value) and "secrets_dir" in str(err.value)
+
+
+def test_a_missing_store_is_created_private(tmp_path):
+    store = SecretStore(tmp_path / "new" / "secrets")
+    store.check_private()
+    assert oct(store.path.stat().st_mode & 0o777) == "0o700"

@@ -38,6 +38,7 @@ class Inventory:
     files: list[InputFile]
     participants: list[str]  # original labels from participants.tsv, in table order
     sessions: dict[str, set[str]] = field(default_factory=dict)
+    hidden: Counter = field(default_factory=Counter)  # hidden files skipped, by pattern (never their paths)
 
     def of_kind(self, kind: str, subject: str | None = None) -> list[InputFile]:
         return [f for f in self.files if f.kind == kind and (subject is None or f.subject == subject)]
@@ -92,6 +93,72 @@ def classify(relpath: str) -> InputFile:
     return InputFile(relpath, "unknown", reason="outside the layout deidflow knows")
 
 
+HIDDEN_NAMES = {"Thumbs.db", "ehthumbs.db", "desktop.ini", "Icon\r"}  # left by file managers, never data
+
+
+def hidden_kind(name: str) -> str | None:
+    """The pattern of a file-manager or version-control leftover (`.DS_Store`, `._x`, `Thumbs.db`, `.git`), or None."""
+    if name.startswith("._"):
+        return "._* (macOS resource forks)"
+    if name.startswith("."):
+        return f"{name}" if name in (".DS_Store", ".git", ".gitignore", ".gitattributes") else ".* (hidden)"
+    if name in HIDDEN_NAMES:
+        return name.strip()
+    return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def walk(root: Path) -> tuple[list[InputFile], Counter]:
+    """Classify every file under root, following symbolic links that stay inside the study.
+
+    Hidden files and folders are skipped and counted by pattern (their paths can carry original labels and never
+    reach the report). A link whose target leaves the study (or is broken) is withheld with the reason, whether it
+    points to a file or a folder; a link to a folder inside the study is walked like the folder itself.
+    """
+    real_root = root.resolve()
+    files: list[InputFile] = []
+    hidden: Counter = Counter()
+
+    def withhold(rel: str, reason: str) -> None:
+        item = classify(rel)
+        files.append(InputFile(rel, "unknown", item.subject, item.session, reason=reason))
+
+    def visit(folder: Path, rel_folder: PurePosixPath, ancestors: tuple[Path, ...] = ()) -> None:
+        real = folder.resolve()
+        if real in ancestors:
+            withhold(rel_folder.as_posix(), "symbolic link loop (a folder linked into itself); not followed")
+            return
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            rel = (rel_folder / entry.name).as_posix() if str(rel_folder) != "." else entry.name
+            pattern = hidden_kind(entry.name)
+            if pattern is not None:
+                hidden[pattern] += 1
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                if not target.exists():
+                    withhold(rel, "broken symbolic link (its target does not exist); not followed")
+                    continue
+                if not _inside(target, real_root):
+                    what = "folder" if target.is_dir() else "file"
+                    withhold(rel, f"symbolic link to a {what} outside the study; not followed (copy the data into "
+                                  "the study if it belongs to it)")
+                    continue
+            if path.is_dir():
+                visit(path, PurePosixPath(rel), (*ancestors, real))
+            elif path.is_file():
+                files.append(classify(rel))
+            else:
+                withhold(rel, "not a regular file (a device, socket or pipe)")
+
+    visit(root, PurePosixPath("."))
+    return files, hidden
+
+
 def read_tsv(path: Path) -> pd.DataFrame:
     """A BIDS TSV as strings; a ragged row, a bad encoding or an empty file is a clear error naming the line."""
     try:
@@ -136,12 +203,7 @@ def discover(root: str | os.PathLike) -> Inventory:
         raise StudyError(f"{root}: study folder (bids_dir) not found")
     table = read_participants(root / "participants.tsv")
     participants = [v.strip()[4:] for v in table["participant_id"]]
-    files: list[InputFile] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            rel = Path(dirpath, name).relative_to(root).as_posix()
-            files.append(classify(rel))
+    files, hidden = walk(root)
     known = set(participants)
     strays = sorted({f.subject for f in files if f.subject is not None and f.subject not in known})
     if strays:
@@ -156,4 +218,4 @@ def discover(root: str | os.PathLike) -> Inventory:
             if not LABEL.match(f.session):
                 raise StudyError(f"{root / f.relpath}: session label ses-{f.session} is not alphanumeric")
             sessions[f.subject].add(f.session)
-    return Inventory(root=root, files=files, participants=participants, sessions=sessions)
+    return Inventory(root=root, files=files, participants=participants, sessions=sessions, hidden=hidden)

@@ -51,6 +51,29 @@ def study_identifiers(
     }
 
 
+class ConfigError(ValueError):
+    """A config key that names something the study does not have."""
+
+
+def check_columns(bids_dir: str | Path, columns: Mapping[str, str], config_file: str = "the config") -> None:
+    """Every `identifiers.columns` entry must be a column of participants.tsv or of a phenotype table: a misspelt
+    one would silently drop those values from the leak scan and the transcript deny-list."""
+    bids_dir = Path(bids_dir)
+    tables = [bids_dir / "participants.tsv", *sorted((bids_dir / "phenotype").glob("*.tsv"))]
+    present: set[str] = set()
+    for path in tables:
+        if path.is_file():
+            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                present.update(c.strip() for c in handle.readline().rstrip("\r\n").split("\t"))
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise ConfigError(
+            f"{config_file}: identifiers.columns names {', '.join(repr(c) for c in missing)}, which participants.tsv "
+            f"and the phenotype tables of {bids_dir} do not have; fix the column name or remove the entry (its "
+            "values would be missing from the leak scan and the transcript deny-list)"
+        )
+
+
 def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
     seen: dict[tuple[str, str, str], dict[str, str]] = {}
     for item in items:

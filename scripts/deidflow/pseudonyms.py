@@ -14,7 +14,8 @@ from typing import Iterable, Mapping
 from .secrets import SecretsError, SecretStore, check_private
 from .subjects import SubjectRecord
 
-KEY_MIN_BYTES = 16
+KEY_BYTES = 32  # a 256-bit key: 32 raw bytes or 64 hex characters, nothing else
+KEY_HEX_CHARS = 2 * KEY_BYTES
 MAPPING_FILE = "pseudonym_mapping.json"
 SUBJECTS_FILE = "subjects.json"
 _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"  # no 0/o, 1/l/i, u: labels survive reading aloud
@@ -25,7 +26,11 @@ class PseudonymError(ValueError):
 
 
 def load_key(cfg: Mapping) -> bytes:
-    """Return the study key from `pseudonym.key_file` or the environment variable `pseudonym.key_env`."""
+    """Return the study key from `pseudonym.key_file` or the environment variable `pseudonym.key_env`.
+
+    A key is exactly 64 hex characters or exactly 32 raw bytes: anything else (a hex key with a character lost in
+    copying, a pass phrase) is refused, because it would silently give every subject other pseudonyms.
+    """
     pcfg = cfg["pseudonym"] if "pseudonym" in cfg else cfg
     key_file, key_env = pcfg.get("key_file"), pcfg.get("key_env")
     if key_file:
@@ -39,31 +44,35 @@ def load_key(cfg: Mapping) -> bytes:
             )
         check_private(path)
         try:
-            raw = path.read_bytes().strip()
+            raw = path.read_bytes()
         except PermissionError:
             raise SecretsError(f"pseudonym key file {path} is not readable by this user") from None
-        source = str(path)
+        source = f"pseudonym.key_file ({path})"
     elif key_env and os.environ.get(key_env):
-        raw, source = os.environ[key_env].strip().encode(), f"${key_env}"
+        raw, source = os.environ[key_env].encode(), f"${key_env} (pseudonym.key_env)"
     else:
         raise SecretsError(
             "no pseudonym key: set pseudonym.key_file in the config or export "
-            f"{key_env or 'DEIDFLOW_KEY'} (at least {KEY_MIN_BYTES} bytes, e.g. 64 hex characters)"
+            f"{key_env or 'DEIDFLOW_KEY'} ({KEY_HEX_CHARS} hex characters, e.g. from `python scripts/make_key.py`)"
         )
-    key = _decode_key(raw)
-    if len(key) < KEY_MIN_BYTES:
-        raise SecretsError(f"pseudonym key from {source} is too short ({len(key)} bytes, need {KEY_MIN_BYTES}+)")
-    return key
+    return _decode_key(raw, source)
 
 
-def _decode_key(raw: bytes) -> bytes:
-    try:
-        text = raw.decode("ascii")
-        if len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in text):
-            return bytes.fromhex(text)
-    except UnicodeDecodeError:
-        pass
-    return raw
+def _decode_key(raw: bytes, source: str) -> bytes:
+    """64 hex characters (surrounding whitespace ignored) or exactly 32 raw bytes; anything else is refused."""
+    text = raw.strip()
+    hexed = bool(text) and all(c in b"0123456789abcdefABCDEF" for c in text)
+    if hexed and len(text) == KEY_HEX_CHARS:
+        return bytes.fromhex(text.decode("ascii"))
+    if len(raw) == KEY_BYTES and not hexed:  # 32 hex characters are a 128-bit hex key, not 32 raw bytes: refused
+        return raw
+    if hexed:
+        raise SecretsError(f"pseudonym key from {source} has {len(text)} hex characters, not {KEY_HEX_CHARS}: a "
+                           "character was lost or added (a different key would give every subject other pseudonyms); "
+                           "restore the key or make a new one with `python scripts/make_key.py`")
+    raise SecretsError(f"pseudonym key from {source} is {len(text)} bytes, too short or not a key: use exactly "
+                       f"{KEY_HEX_CHARS} hex characters or {KEY_BYTES} raw bytes (`python scripts/make_key.py PATH` "
+                       "writes one)")
 
 
 def derive_key(key: bytes, purpose: str) -> bytes:

@@ -5,12 +5,14 @@ that reach the release. A column with no rule here keeps the whole table out (fa
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
+from .bidsname import BidsNameError, default_suffix, release_path, report_path
 from .discovery import StudyError, read_tsv
-from .subjects import SubjectRecord, pseudonymize_path
+from .subjects import SubjectRecord
 
 COLUMNS = ("filename", "acq_time")  # the columns deidflow knows how to release
 _ACQ_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -46,11 +48,19 @@ def release_scans(path: str | Path, relpath: str, record: SubjectRecord, release
                          "released)")
     if "filename" not in table.columns:
         raise ScansError("no filename column")
-    folder = pseudonymize_path(str(PurePosixPath(relpath).parent), record)
+    try:
+        own = release_path(relpath, record)
+    except BidsNameError as err:
+        raise ScansError(f"file name: {err}") from None
+    folder = str(PurePosixPath(own).parent)
     released = released if isinstance(released, (set, frozenset)) else set(released)
     rows, dropped = [], 0
     for number, row in enumerate(table.to_dict("records"), start=2):
-        target = pseudonymize_path(f"{PurePosixPath(relpath).parent}/{row['filename']}", record)
+        try:  # the row's file gets the name its part gave it (rebuilt from entities, `deidflow.bidsname`)
+            target = release_path(f"{PurePosixPath(relpath).parent}/{row['filename']}", record,
+                                  default_suffix=default_suffix(row["filename"]))
+        except BidsNameError:
+            target = ""
         if target not in released and target + ".gz" in released:
             target += ".gz"  # input .nii files are released gzipped
         if target not in released:
@@ -65,7 +75,8 @@ def release_scans(path: str | Path, relpath: str, record: SubjectRecord, release
         rows.append(out)
     columns = [c for c in COLUMNS if c in table.columns]
     text = "\n".join(["\t".join(columns), *("\t".join(r[c] for c in columns) for r in rows)]) + "\n"
-    return pseudonymize_path(relpath, record), text, dropped
+    return own, text, dropped
+
 
 
 def scans_part(files: Iterable[str], bids_dir: str | Path, record: SubjectRecord, released: Iterable[str],
@@ -73,8 +84,8 @@ def scans_part(files: Iterable[str], bids_dir: str | Path, record: SubjectRecord
     """Write a subject's scans tables into its PartWriter, or withhold each one that cannot be released."""
     released = frozenset(released)
     for path in sorted(files):
-        relpath = Path(path).resolve().relative_to(Path(bids_dir).resolve()).as_posix()
-        label = pseudonymize_path(relpath, record)
+        relpath = Path(os.path.relpath(Path(path).absolute(), Path(bids_dir).absolute())).as_posix()
+        label = report_path(relpath, record)
         try:
             target, text, dropped = release_scans(path, relpath, record, released)
         except (ScansError, StudyError) as err:

@@ -31,6 +31,28 @@ class SecretStore:
                     "release (set secrets_dir to a separate folder)"
                 )
 
+    def check_private(self) -> None:
+        """Refuse a store that group or others can read (at start, before anything is read or written): an existing
+        folder with a loose mode, or a file in it, names itself and the fix. A missing store is created 0700."""
+        if not self.path.exists():
+            self.ensure()
+            return
+        if not self.path.is_dir():
+            raise SecretsError(f"secrets_dir {self.path} is not a folder; point secrets_dir at a folder")
+        loose = [self.path] if _loose(self.path) else []
+        loose += [p for p in sorted(self.path.iterdir()) if _loose(p)]
+        if loose:
+            first = loose[0]
+            mode = oct(first.stat().st_mode & 0o777)
+            fix = f"chmod 700 {self.path}" if first == self.path else f"chmod 600 {first}"
+            more = f" (and {len(loose) - 1} more)" if len(loose) > 1 else ""
+            raise SecretsError(
+                f"secrets_dir {self.path}: {first} is readable by group or others (mode {mode}){more}; the store "
+                f"holds the pseudonym mapping and date shifts: `{fix}`"
+                + (f" and `chmod 600 {self.path}/*`" if first == self.path and len(loose) > 1 else "")
+                + " before running again"
+            )
+
     def ensure(self) -> Path:
         """Create the store with mode 0700 (tightening an existing directory's mode)."""
         self.path.mkdir(parents=True, exist_ok=True)
@@ -62,6 +84,10 @@ class SecretStore:
 
     def read_json(self, name: str) -> Any:
         return read_json(self.file(name))
+
+
+def _loose(path: Path) -> bool:
+    return bool(path.lstat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)) and not path.is_symlink()
 
 
 def check_private(path: str | os.PathLike) -> None:

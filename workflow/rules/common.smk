@@ -3,20 +3,27 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
+from deidflow.bidsname import report_path
 from deidflow.discovery import discover
+from deidflow.identifiers import check_columns
 from deidflow.pseudonyms import build_subjects, load_key
 from deidflow.secrets import SecretStore
 from deidflow.subjects import pseudonymize_path
 
-validate(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
-for _section in ("tables", "dicom", "media", "text", "mri", "synth"):
-    _schema = Path(workflow.basedir) / f"workflow/schemas/{_section}.schema.yaml"
-    if _schema.is_file():
-        validate(config[_section], _schema)
+CONFIG_FILES = ", ".join(map(str, workflow.configfiles)) or "the config"
+try:
+    validate(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    for _section in ("tables", "dicom", "media", "text", "mri", "synth"):
+        _schema = Path(workflow.basedir) / f"workflow/schemas/{_section}.schema.yaml"
+        if _schema.is_file():
+            validate(config[_section], _schema)
+except WorkflowError as _err:
+    raise WorkflowError(f"{CONFIG_FILES}: {_err}") from None
 
 BIDS = config["bids_dir"]
 WORK = config["work_dir"]
@@ -31,6 +38,8 @@ INVENTORY_JSON = f"{WORK}/inventory.json"
 
 INVENTORY = discover(BIDS)
 STORE = SecretStore(SECRETS, release_dir=RELEASE)
+STORE.check_private()
+check_columns(BIDS, config["identifiers"]["columns"], CONFIG_FILES)
 RECORDS = build_subjects(INVENTORY.sessions, config, load_key(config), STORE)
 BY_ORIGINAL = {record.original: record for record in RECORDS.values()}
 SUBJECTS = sorted(RECORDS)
@@ -56,6 +65,8 @@ GLOBAL_PARTS = {
 }
 # Risk sections computed over the whole study (besides the risk.json inside each part).
 RISK_SECTIONS = ["inventory", "leaks", "tables", "synthetic"]
+# Every check the release step makes runs before the gate (rule release_check), so nothing fails after it passed.
+RISK_SECTIONS.append("release")
 
 
 wildcard_constraints:
@@ -123,9 +134,8 @@ def withheld_inputs():
     for item in INVENTORY.files:
         if item.kind in consumed:
             continue
-        path = item.relpath
-        if item.subject is not None:
-            path = pseudonymize_path(path, BY_ORIGINAL[item.subject])
+        # entities and pseudonyms only: a typed file name or a folder named by PatientID never reaches the report
+        path = report_path(item.relpath, BY_ORIGINAL.get(item.subject))
         reason = (
             item.reason
             if item.kind == "unknown"
@@ -137,3 +147,8 @@ def withheld_inputs():
 
 def risk_sections():
     return [f"{WORK}/risk/{name}.json" for name in RISK_SECTIONS]
+
+
+def pre_release_sections():
+    """The risk sections rule release_check waits for (all but its own), so their jobs are in the crate it checks."""
+    return [f"{WORK}/risk/{name}.json" for name in RISK_SECTIONS if name != "release"]

@@ -51,6 +51,7 @@ rule inventory:
         counts=dict(INVENTORY.counts()),
         withheld=withheld_inputs(),
         subjects=len(SUBJECTS),
+        hidden=dict(INVENTORY.hidden),
     script:
         "../../scripts/inventory.py"
 

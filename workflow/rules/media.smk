@@ -5,6 +5,7 @@ rule media_photos:
     input:
         photos=subject_files("photo"),
         subjects=SUBJECTS_JSON,
+        identifiers=IDENTIFIERS_JSON,
     output:
         directory(f"{WORK}/parts/photo/{{subject}}"),
     log:
@@ -28,6 +29,7 @@ rule media_videos:
     input:
         videos=subject_files("video"),
         subjects=SUBJECTS_JSON,
+        identifiers=IDENTIFIERS_JSON,
     output:
         directory(f"{WORK}/parts/video/{{subject}}"),
     log:

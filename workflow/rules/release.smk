@@ -18,3 +18,21 @@ rule release:
         release=config["release"],
     script:
         "../../scripts/release.py"
+
+
+rule release_check:
+    input:
+        parts=part_dirs(),
+        identifiers=IDENTIFIERS_JSON,
+        sections=pre_release_sections(),
+    output:
+        f"{WORK}/risk/release.json",
+    log:
+        f"{LOGS}/release_check.log",
+    conda:
+        "../../envs/core.yaml"
+    params:
+        provenance=f"{WORK}/provenance",
+        release=config["release"],
+    script:
+        "../../scripts/release_check.py"

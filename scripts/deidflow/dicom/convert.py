@@ -13,8 +13,9 @@ from typing import Any, Iterable, Mapping
 
 import pydicom
 
+from ..bidsname import BidsNameError, plan_names, report_path
 from ..parts import PartWriter
-from ..subjects import SubjectRecord, pseudonymize_path
+from ..subjects import SubjectRecord
 from .mapping import SeriesRule, map_series, series_description, series_rules
 from .pixels import burned_in_reason
 from .scrub import DicomInputError, is_trivial, read_checked
@@ -124,6 +125,7 @@ def convert_part(
     bids_dir: str | os.PathLike,
     log: logging.Logger = log,
     descriptors: Any = None,
+    scanner: Any = None,
 ) -> None:
     """Write the `nifti_pre` part: converted, mapped and scrubbed DICOM series plus the subject's scrubbed input NIfTI.
 
@@ -143,7 +145,7 @@ def convert_part(
             sidecar_options.update(clean=lambda value, field: descriptors.clean(value, "LO", field),
                                    clean_fields=SIDECAR_FIELDS)
         # input NIfTI first: a study's own conversion wins over ours when both give the same BIDS name
-        scrub_input_nifti(nifti_files, part, record, bids_dir, sidecar_options)
+        scrub_input_nifti(nifti_files, part, record, bids_dir, sidecar_options, scanner)
         present = set(part.produced)
         taken: dict[str, int] = defaultdict(int)
         if cfg.get("convert", True):
@@ -192,14 +194,18 @@ def convert_part(
 
 
 def scrub_input_nifti(
-    files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, sidecar_options: Mapping[str, Any]
+    files: Iterable[str], part: PartWriter, record: SubjectRecord, bids_dir, sidecar_options: Mapping[str, Any],
+    scanner: Any = None,
 ) -> None:
-    """Copy the subject's input NIfTI (+ .json, .bval, .bvec) renamed with pseudonyms, sidecars and headers scrubbed."""
-    for path in sorted(files):
-        label = source_label(path, bids_dir, record)
-        rel = pseudonymize_path(label, record)
-        if Path(rel).parts[0] != f"sub-{record.pseudonym}" or record.original in rel:
-            part.withhold(label, "input NIfTI path carries an unexpected label; not released")
+    """Copy the subject's input NIfTI (+ .json, .bval, .bvec) renamed from BIDS entities (`deidflow.bidsname`; an
+    entity label `scanner` matches withholds the file), sidecars and headers scrubbed."""
+    sources = {Path(os.path.relpath(p, bids_dir)).as_posix(): p for p in files}
+    names = plan_names(sources, record, scanner=scanner)
+    for relpath, path in sorted(sources.items()):
+        rel = names[relpath]
+        label = report_path(relpath, record)
+        if isinstance(rel, BidsNameError):
+            part.withhold(label, f"file name: {rel}")
             continue
         target = rel + ".gz" if rel.endswith(".nii") else rel
         if target in part.produced:

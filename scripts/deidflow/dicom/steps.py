@@ -7,10 +7,11 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from ..bidsname import report_path
 from ..parts import PartWriter
 from ..pseudonyms import derive_key
 from ..secrets import SecretStore
-from ..subjects import SubjectRecord, pseudonymize_path
+from ..subjects import SubjectRecord
 from .mapping import map_series, series_description, series_rules
 from .profile import load_profile
 from .scrub import ScrubSettings, scrub_subject
@@ -88,11 +89,10 @@ FACE_SUFFIXES = ("T1w", "T2w", "FLAIR", "PD")  # default of dicom.withhold_pixel
 
 def source_label(path: str | os.PathLike, bids_dir: str | os.PathLike, record: SubjectRecord) -> str:
     """An input path relative to the study, with subject and session labels pseudonymized (for manifests and logs)."""
-    try:
-        rel = Path(path).resolve().relative_to(Path(bids_dir).resolve()).as_posix()
-    except ValueError:
+    rel = Path(os.path.relpath(Path(path).absolute(), Path(bids_dir).absolute())).as_posix()
+    if rel.startswith("../"):
         rel = Path(path).name
-    return pseudonymize_path(rel, record)
+    return report_path(rel, record)
 
 
 def face_series(cfg: Mapping) -> Callable[[Any], str | None]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..parts import PartWriter
+from ..bidsname import BidsNameError, plan_names, report_path
 from ..subjects import SubjectRecord, pseudonymize_path
 from .config import MediaConfig
 from .faces import FaceBlurrer
@@ -57,16 +58,27 @@ def _checks(rel: str, findings: list[Finding]) -> list[dict]:
 
 
 def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: str | os.PathLike,
-                     record: SubjectRecord, cfg: MediaConfig, writer: PartWriter, log: logging.Logger) -> dict:
-    """Blur, clean and verify every input of one subject (kind 'photo' or 'video'); returns the risk section."""
+                     record: SubjectRecord, cfg: MediaConfig, writer: PartWriter, log: logging.Logger,
+                     scanner=None) -> dict:
+    """Blur, clean and verify every input of one subject (kind 'photo' or 'video'); returns the risk section.
+    Released names are rebuilt from BIDS entities (`deidflow.bidsname`); `scanner` (the subject's leak-scan needles)
+    withholds a file whose entity label is a known identifier."""
     process: Callable = deidentify_photo if kind == "photo" else deidentify_video
     blurrer, verifier = FaceBlurrer(cfg), FaceVerifier(cfg)
     checks: list[dict] = []
     figures: list[dict] = []
     metrics = {"files": 0, "released": 0, "withheld": 0, "faces_blurred": 0, "frames": 0, "failed_checks": 0}
-    for src in sorted(Path(p) for p in inputs):
-        rel = pseudonymize_path(Path(os.path.relpath(src, bids_dir)).as_posix(), record)
+    sources = {Path(os.path.relpath(p, bids_dir)).as_posix(): Path(p) for p in inputs}
+    names = plan_names(sources, record, default_suffix=kind, scanner=scanner)
+    for relpath, src in sorted(sources.items()):
+        rel = names[relpath]
         metrics["files"] += 1
+        if isinstance(rel, BidsNameError):
+            label = report_path(relpath, record)
+            writer.withhold(label, f"file name: {rel}")
+            metrics["withheld"] += 1
+            log.warning("withheld %s: file name: %s", label, rel)
+            continue
         dst = writer.path(rel)
         try:
             result = process(src, dst, cfg, blurrer)

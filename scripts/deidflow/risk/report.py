@@ -15,8 +15,10 @@ class GateFailed(RuntimeError):
     """A configured risk threshold was broken."""
 
 
-def inventory_section(counts: dict[str, int], withheld: list[dict], subjects: int) -> dict:
-    """What the study holds and what is withheld because no rule de-identifies it (fail closed)."""
+def inventory_section(counts: dict[str, int], withheld: list[dict], subjects: int,
+                      hidden: dict[str, int] | None = None) -> dict:
+    """What the study holds and what is withheld because no rule de-identifies it (fail closed). Hidden files
+    (.DS_Store, ._*, Thumbs.db, .git) are skipped: one note for the study, by pattern, never their paths."""
     from .plots import bar_chart_svg
 
     withheld_by_kind: dict[str, int] = {}
@@ -32,10 +34,18 @@ def inventory_section(counts: dict[str, int], withheld: list[dict], subjects: in
         "title": "Input inventory",
         "figures": [{"title": "Input files by kind (withheld: no enabled rule de-identifies them)", "svg": figure}],
         "metrics": {"subjects": subjects, "input_files": sum(counts.values()), "withheld_inputs": len(withheld),
+                    "hidden_files_skipped": sum((hidden or {}).values()),
                     **{f"files_{k}": v for k, v in sorted(counts.items())}},
         "checks": [],
         "withheld": withheld,
+        **({"notes": [hidden_note(hidden)]} if hidden else {}),
     }
+
+
+def hidden_note(hidden: dict[str, int]) -> str:
+    """One line for the hidden files the study holds (counted by pattern; never blocking, never a path)."""
+    listed = ", ".join(f"{pattern} ×{count}" for pattern, count in sorted(hidden.items()))
+    return f"{sum(hidden.values())} hidden file(s) skipped (file-manager and version-control leftovers): {listed}"
 
 
 def build_report(section_files: Iterable[str], part_dirs: Iterable[str]) -> dict[str, Any]:
@@ -157,6 +167,7 @@ def render_html(report: dict[str, Any]) -> str:
                   for s in group for c in s.get("checks", [])]
         if checks:
             out.append(_table(checks))
+        out += [f"<p class='note'>{html.escape(note)}</p>" for s in group for note in s.get("notes", [])]
         for s in group:
             for fig in s.get("figures", []):
                 out.append(_figure(fig))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -205,7 +207,8 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
                        extra_items: Iterable[Mapping[str, str]] = ()) -> None:
     """De-identify one subject's transcripts into a PartWriter: released under pseudonymized names, or withheld.
     `extra_items` are more of the subject's known identifiers (e.g. from its DICOM headers, `dicom_items`)."""
-    from ..subjects import pseudonymize_path
+    from ..bidsname import BidsNameError, plan_names, report_path
+    from ..risk.leaks import Scanner, build_needles
     from .engine import analyzer
 
     engine = analyzer(cfg.model)
@@ -218,8 +221,16 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
             surrogates("PERSON", str(item["value"]))
     totals: Counter = Counter()
     released = withheld = 0
-    for path in sorted(inputs):
-        rel = pseudonymize_path(str(Path(path).relative_to(bids_dir)), record)
+    sources = {Path(os.path.relpath(p, bids_dir)).as_posix(): p for p in inputs}
+    names = plan_names(sources, record, default_suffix="transcript", scanner=Scanner(build_needles(identifiers)))
+    for relpath, path in sorted(sources.items()):
+        rel = names[relpath]
+        if isinstance(rel, BidsNameError):
+            label = report_path(relpath, record)
+            log.warning("withheld %s: file name: %s", label, rel)
+            writer.withhold(label, f"file name: {rel}")
+            withheld += 1
+            continue
         result = deidentify_bytes(Path(path).read_bytes(), rel, engine, deny, check, surrogates, cfg)
         if result.error is not None:
             log.warning("withheld %s: %s", rel, result.error)
