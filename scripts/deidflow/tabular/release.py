@@ -59,7 +59,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
     out = pd.DataFrame(index=table.index)
     described: dict[str, dict[str, Any]] = {}
     summary: dict[str, Any] = {"table": table_name, "rows_in": int(len(table))}
-    shifts = None
+    shifts = pseudo = None
     if "participant_id" in table.columns and columns["participant_id"].role == "pseudonym":
         pseudo, shifts = roles.subject_lookup(table["participant_id"], records, table_name)
     quasi = {n: c for n, c in columns.items() if c.role == "quasi"}
@@ -104,7 +104,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
             out[name] = roles.bucket(values, key, options.get("buckets"), name, table_name)
         elif role == "noise":
             spec_ = noise.NoiseSpec.from_config(name, options)
-            out[name], scale = noise.add_noise(values, spec_, table_name, store)
+            out[name], scale = noise.add_noise(values, spec_, table_name, store, pseudo)
             specs.append(spec_)
             options = {**options, "scale": scale}
         else:  # keep, sensitive
@@ -212,9 +212,17 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
     if budget.get("epsilon") is not None:
         checks.append({"name": "tables: DP budget", "passed": spent <= budget["epsilon"] + 1e-12,
                        "detail": f"epsilon spent {spent:g}, budget {budget['epsilon']:g}"})
+    ledger = summary.get("ledger") or {}
+    if budget.get("person_epsilon") is not None and ledger:
+        worst = ledger.get("person_epsilon_max", 0.0)
+        checks.append({"name": "tables: cumulative DP loss per person",
+                       "passed": worst <= budget["person_epsilon"] + 1e-12,
+                       "detail": f"largest cumulative epsilon of one person over {ledger.get('releases', 0)} "
+                                 f"release(s) {worst:g}, cap {budget['person_epsilon']:g}"})
     return {"section": "tables_privacy", "title": "Tables: k-anonymity, l-diversity, t-closeness, DP noise",
             "metrics": {"achieved": got, "suppressed_rows": main.get("suppressed_rows"),
-                        "levels": main.get("levels"), "utility": main.get("utility"), "epsilon_spent": spent},
+                        "levels": main.get("levels"), "utility": main.get("utility"), "epsilon_spent": spent,
+                        "ledger": ledger},
             "checks": checks, "figures": [], "tables": []}
 
 
@@ -231,6 +239,8 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
                [cfg.get("participants") or {}, *(cfg.get("phenotype") or {}).values()]
                for name, opts in (table_spec or {}).items() if isinstance(opts, Mapping) and opts.get("role") == "noise"]
     noise.check_budget(planned, budget.get("epsilon"), budget.get("delta"))  # before any noise is drawn
+    if noise_store is None:
+        noise_store = noise.NoiseStore(None)  # this release's accounting only, nothing kept
     specs: list[noise.NoiseSpec] = []
     levels: dict[str, int] = {}
     order = sorted(paths, key=lambda rel: (rel != "participants.tsv", rel))
@@ -261,7 +271,8 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
     summary["participants"] = summary["tables"].get("participants.tsv", {})
     summary["quasi_identifiers"] = summary["participants"].get("quasi_identifiers", [])
     summary["sensitive"] = summary["participants"].get("sensitive_columns", [])
-    if noise_store is not None:
-        noise_store.save()
+    noise.check_person_budget(noise_store, budget.get("person_epsilon"), budget.get("person_delta"))
+    summary["ledger"] = noise_store.summary()
+    noise_store.save()
     writer.risk(risk_section(summary, cfg))
     return summary
