@@ -97,7 +97,8 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
         elif role == "hash":
             out[name] = roles.keyed_hash(values, key, int(options.get("length", cfg.get("hash_length", 16))))
         elif role == "mask":
-            out[name] = roles.mask(values, int(options.get("keep_last", 4)))
+            out[name] = roles.mask(values, int(options.get("keep_last", 4)), int(options.get("keep_first", 0)),
+                                   str(options.get("char", "*")), bool(options.get("keep_separators", True)))
         elif role == "date":
             out[name] = roles.dates(values, options, shifts, name, table_name)
         elif role == "bucket":
@@ -110,7 +111,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
         else:  # keep, sensitive
             out[name] = values
         described[name] = {"Description": f"role {role}", **{k: v for k, v in options.items()
-                                                               if k in ("keep_last", "truncate", "shift", "buckets",
+                                                               if k in ("keep_last", "keep_first", "truncate", "shift", "buckets",
                                                                         "mechanism", "epsilon", "delta", "lower",
                                                                         "upper", "scale")}}
     order = [c for c in table.columns if c in out.columns]
