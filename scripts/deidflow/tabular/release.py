@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..subjects import SubjectRecord
 from . import hierarchies as hz
-from . import lattice, metrics, mondrian, noise, roles
+from . import cells, lattice, metrics, mondrian, noise, pram, roles
 from .models import PrivacyModel, achieved, contingency
 
 STAR = hz.STAR
@@ -68,7 +68,10 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
     keep_rows = np.ones(len(table), dtype=bool)
     if quasi:
         hierarchies = {n: _hierarchy(n, c.options, table[n], base_dir, table_name) for n, c in quasi.items()}
-        if private:
+        if private and cfg.get("privacy", {}).get("method", "recoding") != "recoding":
+            recoded, keep_rows, info = cells.protect(table, quasi, hierarchies, sensitive, cfg, table_name)
+            summary.update(info)
+        elif private:
             recoded, keep_rows, info = _private(table, hierarchies, sensitive, cfg, table_name)
             summary.update(info)
         else:
@@ -84,6 +87,10 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
             out[n] = recoded[n]
             described[n] = {"Description": "quasi-identifier, generalized",
                             "Generalization": chosen.get(n) if isinstance(chosen, dict) else "mondrian"}
+            if summary.get("search") in cells.METHODS[1:]:
+                described[n]["Protection"] = ("microaggregated (MDAV group means)"
+                                              if n in summary.get("microaggregated", {}).get("columns", [])
+                                              else "local suppression (`*` marks a suppressed cell)")
     specs = []
     for name, column in columns.items():
         options, role = column.options, column.role
@@ -108,17 +115,56 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
             out[name], scale = noise.add_noise(values, spec_, table_name, store, pseudo)
             specs.append(spec_)
             options = {**options, "scale": scale}
+        elif role == "pram":
+            persons = (pseudo.astype(str).tolist() if pseudo is not None
+                       else [f"{table_name}:row{i}" for i in range(len(values))])
+            done = pram.pram(values, roles.table_key(key, "pram"), float(options.get("keep", 0.8)), persons,
+                             table_name, name, options.get("categories"))
+            out[name] = done.values
+            _charge_pram(store, table_name, name, done, values, persons)
+            options = {**options, "categories": done.categories, "transition_matrix": done.matrix.round(12).tolist(),
+                       "epsilon": done.epsilon,
+                       "guarantee": (f"randomized response: {done.epsilon:.6g}-DP per person for this column"
+                                     if done.epsilon is not None else "none (a zero in the transition matrix)")}
+            summary.setdefault("pram", {})[name] = {"epsilon": done.epsilon, "categories": len(done.categories),
+                                                    "keep": float(options.get("keep", 0.8))}
         else:  # keep, sensitive
             out[name] = values
         described[name] = {"Description": f"role {role}", **{k: v for k, v in options.items()
                                                                if k in ("keep_last", "keep_first", "truncate", "shift", "buckets",
                                                                         "mechanism", "epsilon", "delta", "lower",
-                                                                        "upper", "scale")}}
+                                                                        "upper", "scale", "keep", "categories",
+                                                                        "transition_matrix", "guarantee")}}
     order = [c for c in table.columns if c in out.columns]
     released = out.loc[keep_rows, order].reset_index(drop=True)
+    if private and quasi:
+        weights = cells.sampling_weights(table, cfg.get("privacy", {}), table_name)
+        if isinstance(weights, np.ndarray):
+            weights = weights[keep_rows]
+        summary["record_risk"] = cells.record_risk(released, list(quasi), cfg.get("privacy", {}), weights, table_name)
     summary["rows_out"] = int(len(released))
     summary["dropped_columns"] = [n for n, c in columns.items() if c.role == "drop"]
     return Released(released, {c: described[c] for c in order}, summary, specs)
+
+
+def _charge_pram(store: noise.NoiseStore | None, table_name: str, column: str, done: pram.Pram, values: pd.Series,
+                 persons: list[str]) -> None:
+    """Charge the ledger for each person's first release of this value under these PRAM settings (later releases
+    give the same keyed draw and cost nothing)."""
+    if store is None or done.epsilon is None:
+        return
+    settings = {"mechanism": "pram", "epsilon": done.epsilon, "delta": 0.0, "categories": done.categories}
+    entry = store.column(table_name, column, settings)
+    occurrence = pd.Series(persons).groupby(persons).cumcount().to_list()
+    store.cover(table_name, column, [p for p, v in zip(persons, values) if not pd.isna(v)])
+    for person, nth, value in zip(persons, occurrence, values):
+        if pd.isna(value):
+            continue
+        digest = noise.NoiseStore.value_digest(value)
+        seen = entry["draws"].setdefault(person, {})
+        if seen.get(str(nth), {}).get("value") != digest:
+            seen[str(nth)] = {"value": digest, "released": None}
+            store.charge(table_name, column, person, done.epsilon, 0.0)
 
 
 def _private(table: pd.DataFrame, hierarchies: Mapping[str, pd.DataFrame], sensitive: list[str],
@@ -213,6 +259,12 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
     if budget.get("epsilon") is not None:
         checks.append({"name": "tables: DP budget", "passed": spent <= budget["epsilon"] + 1e-12,
                        "detail": f"epsilon spent {spent:g}, budget {budget['epsilon']:g}"})
+    individual = (main.get("record_risk") or {}).get("individual") or {}
+    if privacy.get("risk_threshold") is not None and individual:
+        checks.append({"name": "tables: individual risk", "passed": individual.get("records_over", 0) == 0,
+                       "detail": f"participants.tsv: {individual.get('records_over', 0)} records with a "
+                                 f"Benedetti-Franconi risk over {privacy['risk_threshold']:g} (largest "
+                                 f"{individual.get('max', 0):.4g})"})
     ledger = summary.get("ledger") or {}
     if budget.get("person_epsilon") is not None and ledger:
         worst = ledger.get("person_epsilon_max", 0.0)
@@ -223,7 +275,9 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
     return {"section": "tables_privacy", "title": "Tables: k-anonymity, l-diversity, t-closeness, DP noise",
             "metrics": {"achieved": got, "suppressed_rows": main.get("suppressed_rows"),
                         "levels": main.get("levels"), "utility": main.get("utility"), "epsilon_spent": spent,
-                        "ledger": ledger},
+                        "ledger": ledger, "method": main.get("search"),
+                        "suppressed_cells": main.get("suppressed_cells"), "record_risk": main.get("record_risk"),
+                        "pram": main.get("pram")},
             "checks": checks, "figures": [], "tables": []}
 
 

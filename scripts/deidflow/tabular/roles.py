@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..subjects import SubjectRecord
 
-ROLES = ("drop", "pseudonym", "hash", "mask", "date", "quasi", "sensitive", "noise", "bucket", "keep")
+ROLES = ("drop", "pseudonym", "hash", "mask", "date", "quasi", "sensitive", "noise", "bucket", "keep", "pram")
 
 
 class RoleError(ValueError):
