@@ -111,9 +111,9 @@ RK = [0.01714426, 0.02204233, 0.02204233, 0.17707583, 0.01165448, 0.29706308, 0.
 def test_benedetti_franconi_risk_matches_sdcmicro_published_figures():
     assert [round(risk.bf_risk(f, F), 8) for f, F in zip(FK, BIG_FK)] == RK
     assert risk.bf_risk(3, 3) == pytest.approx(1 / 3), "the sample is the population: 1/f"
-    # the same classes as a table: rows 0 and 7 share a key, 1 and 2 share one; weights split Fk over the class
+    # the same classes as a table (rows 1 and 8 share a key, 2 and 3 share one) with francdat's weights w
     table = pd.DataFrame({"key": ["k0", "k1", "k1", "k3", "k4", "k5", "k6", "k0"]})
-    weights = [55, 42.25, 42.25, 17, 541, 8, 5, 55]
+    weights = [18, 45.5, 39, 17, 541, 8, 5, 92]
     assert risk.individual_risk(table, ["key"], weights).round(8).tolist() == RK
 
 

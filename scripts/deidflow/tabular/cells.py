@@ -40,7 +40,8 @@ def protect(table: pd.DataFrame, quasi: Mapping[str, Column], hierarchies: Mappi
     node = [min(int(quasi[n].options.get("level", 0)), h) for n, h in zip(problem.names, problem.heights)]
     recoded = pd.DataFrame(lattice.recode(problem, node), index=table.index).astype(object)
     info: dict[str, Any] = {"search": method, "model": model.__dict__.copy(), "levels": dict(zip(problem.names, node))}
-    importance = {n: float(c.options.get("importance", 0)) for n, c in quasi.items()}
+    importance = {n: float(c.options["importance"]) if "importance" in c.options else -float(recoded[n].nunique())
+                  for n, c in quasi.items()}
     allowed = list(quasi)
     loss = np.zeros((len(table), len(quasi)))
     if method == "microaggregation":

@@ -60,7 +60,7 @@ def local_suppression(table: pd.DataFrame, columns: Sequence[str], k: int,
                       importance: Mapping[str, float] | None = None, allowed: Sequence[str] | None = None
                       ) -> Suppressed:
     """Suppress cells of `columns` until each record's class has at least k records. `importance`: a higher number
-    keeps a column longer; `allowed`: the columns that may be suppressed (default all); with some columns protected,
+    keeps a column longer (default, as sdcMicro: columns with fewer categories are kept longer); `allowed`: the columns that may be suppressed (default all); with some columns protected,
     records that cannot reach k are flagged in `unresolved` for the caller to suppress as whole records."""
     columns = list(columns)
     n, m = len(table), len(columns)
@@ -68,7 +68,9 @@ def local_suppression(table: pd.DataFrame, columns: Sequence[str], k: int,
         raise SuppressionError(f"k = {k} is larger than the table ({n} rows)")
     data = table[columns].astype("string").fillna("\x00<NA>").to_numpy(dtype=object).copy()
     cells = np.zeros((n, m), dtype=bool)
-    weight = [float((importance or {}).get(c, 0.0)) for c in columns]
+    # sdcMicro's default: a column with more categories is less important (suppressed first)
+    default = {c: -float(table[c].nunique()) for c in columns}
+    weight = [float((importance or {}).get(c, default[c])) for c in columns]
     free = [columns.index(c) for c in (allowed if allowed is not None else columns)]
     unsafe = class_sizes(data) < k
     for subset in patterns(m, free, weight):
