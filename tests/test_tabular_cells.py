@@ -149,7 +149,9 @@ def test_cell_methods_in_a_release_reach_k_and_report_record_risk(tmp_path, meth
         assert pycanon_k(files / "participants.tsv", qis) == main["achieved"]["k"]
     original = pd.read_csv(study / "participants.tsv", sep="\t", dtype=str)
     if method == "local_suppression":
-        assert main["suppressed_cells"] == int((out[qis] == "*").sum().sum())
+        dropped = 60 - len(out)  # records suppressed whole are dropped (suppressed_rows: drop)
+        assert dropped == main["suppressed_rows"]
+        assert main["suppressed_cells"] == int((out[qis] == "*").sum().sum()) + 3 * dropped
         kept = out["age"] != "*"
         assert set(out.loc[kept, "age"]) <= set(original["age"]), "unsuppressed cells keep their true value"
         sidecar = json.loads((files / "participants.json").read_text())

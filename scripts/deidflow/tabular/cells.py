@@ -62,16 +62,13 @@ def protect(table: pd.DataFrame, quasi: Mapping[str, Column], hierarchies: Mappi
         raise PrivacyError(f"tables.privacy.method = {method!r}: use one of {', '.join(METHODS)}")
     result = suppression.local_suppression(recoded, list(quasi), model.k, importance, allowed)
     out = result.table
-    unresolved = result.unresolved
-    for n in quasi:
-        out.loc[unresolved, n] = suppression.STAR
     drop = privacy.get("suppressed_rows", "star") == "drop"
     full = (out[list(quasi)] == suppression.STAR).all(axis=1).to_numpy()
-    keep_rows = ~unresolved if drop else np.ones(len(table), dtype=bool)
+    keep_rows = ~full if drop else np.ones(len(table), dtype=bool)
     info["seconds"] = round(time.perf_counter() - started, 3)
-    info["suppressed_cells"] = result.count + int(unresolved.sum()) * len(allowed)
+    info["suppressed_cells"] = result.count
     info["suppressed_cells_per_column"] = result.per_column(list(quasi))
-    info["suppressed_rows"] = int(unresolved.sum() if drop else full.sum())
+    info["suppressed_rows"] = int(full.sum())
     info["suppressed_handling"] = "dropped" if drop else "kept with * in every quasi-identifier"
     kept = out.loc[keep_rows, list(quasi)]
     counts = kept.astype("string").value_counts(dropna=False).to_numpy()

@@ -31,7 +31,7 @@ class Suppressed:
 
     table: pd.DataFrame
     cells: np.ndarray  # bool (rows x columns): suppressed here
-    unresolved: np.ndarray  # bool per row: still in a class under k (only when some columns may not be suppressed)
+    unresolved: np.ndarray  # bool per row: fully suppressed although some of its columns were protected
 
     @property
     def count(self) -> int:
@@ -60,8 +60,9 @@ def local_suppression(table: pd.DataFrame, columns: Sequence[str], k: int,
                       importance: Mapping[str, float] | None = None, allowed: Sequence[str] | None = None
                       ) -> Suppressed:
     """Suppress cells of `columns` until each record's class has at least k records. `importance`: a higher number
-    keeps a column longer (default, as sdcMicro: columns with fewer categories are kept longer); `allowed`: the columns that may be suppressed (default all); with some columns protected,
-    records that cannot reach k are flagged in `unresolved` for the caller to suppress as whole records."""
+    keeps a column longer (default, as sdcMicro: columns with fewer categories are kept longer); `allowed`: the
+    columns that may be suppressed (default all). Records that suppressing allowed cells cannot protect are suppressed
+    whole (protected columns too) and flagged in `unresolved`."""
     columns = list(columns)
     n, m = len(table), len(columns)
     if n < k:
@@ -87,12 +88,15 @@ def local_suppression(table: pd.DataFrame, columns: Sequence[str], k: int,
             data[np.ix_(take, list(subset))] = STAR
             cells[np.ix_(take, list(subset))] = True
             unsafe[take] = False
-    if unsafe.any() and len(free) == m:
+    leftover = unsafe.copy()
+    if unsafe.any():
         _top_up(data, cells, unsafe, k)
+    if len(free) == m:
+        leftover[:] = False
     out = table.copy()
     for j, name in enumerate(columns):
         out[name] = np.where(cells[:, j], STAR, table[name].to_numpy(dtype=object))
-    return Suppressed(out, cells, unsafe)
+    return Suppressed(out, cells, leftover)
 
 
 def _top_up(data: np.ndarray, cells: np.ndarray, unsafe: np.ndarray, k: int) -> None:
