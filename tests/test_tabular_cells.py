@@ -183,3 +183,62 @@ def test_pram_in_a_release_records_the_matrix_and_charges_the_ledger_once(tmp_pa
     assert tables2["participants.tsv"]["diagnosis"].tolist() == tables["participants.tsv"]["diagnosis"].tolist()
     assert again["ledger"]["releases"] == 1 and again["ledger"]["person_epsilon_max"] == pytest.approx(
         0.5 + math.log(7))
+
+
+def aggregate_config(release: str = "both") -> dict:
+    cfg = config(k=2)
+    cfg["participants"]["income"]["epsilon"] = 0.2
+    cfg["release"] = release
+    cfg["aggregates"] = [
+        {"name": "by_sex", "kind": "count", "groups": {"sex": ["F", "M", "X"]}, "epsilon": 0.3},
+        {"name": "diagnosis_by_sex", "kind": "histogram", "column": "diagnosis", "groups": {"sex": ["F", "M"]},
+         "categories": ["flu", "asthma", "diabetes", "migraine"], "epsilon": 0.2},
+        {"name": "income_mean", "kind": "mean", "column": "income", "groups": {"sex": ["F", "M"]}, "lower": 0,
+         "upper": 100000, "epsilon": 0.3, "decimals": 0},
+    ]
+    return cfg
+
+
+def test_dp_aggregates_are_released_charged_and_reused(tmp_path):
+    study, records = make_study(tmp_path, n=200, seed=11)
+    cfg = aggregate_config()
+    summary, tables, files = release(tmp_path, study, records, cfg, "a", NoiseStore(SecretStore(tmp_path / "s")))
+    original = pd.read_csv(study / "participants.tsv", sep="\t", dtype=str)
+    counts = pd.read_csv(files / "derivatives/aggregates/by_sex.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert counts["sex"].tolist() == ["F", "M", "X"], "one row per declared key, absent ones too"
+    truth = original["sex"].value_counts()
+    got = dict(zip(counts["sex"], counts["count"].astype(int)))
+    assert all(abs(got[s] - truth.get(s, 0)) < 40 for s in got)  # Laplace scale 1/0.3: |noise| < 40 w.p. 1 - 1e-5
+    hist = pd.read_csv(files / "derivatives/aggregates/diagnosis_by_sex.tsv", sep="\t", dtype=str)
+    assert len(hist) == 8 and set(hist.columns) == {"sex", "diagnosis", "count"}
+    means = pd.read_csv(files / "derivatives/aggregates/income_mean.tsv", sep="\t")
+    assert means["mean"].between(0, 100000).all()
+    card = json.loads((files / "derivatives/aggregates/income_mean.json").read_text())
+    assert card["sum_scale"] == pytest.approx(100000 / 0.15) and card["epsilon"] == 0.3
+    assert summary["epsilon_spent"] == pytest.approx(0.2 + 0.8)
+    assert summary["ledger"]["person_epsilon_max"] == pytest.approx(1.0)
+    assert "participants.tsv" in tables
+    again, _, files2 = release(tmp_path, study, records, cfg, "b", NoiseStore(SecretStore(tmp_path / "s")))
+    assert (files2 / "derivatives/aggregates/by_sex.tsv").read_bytes() == \
+        (files / "derivatives/aggregates/by_sex.tsv").read_bytes(), "same data: the stored aggregate, no new spend"
+    assert again["ledger"]["releases"] == 1 and again["ledger"]["person_epsilon_max"] == pytest.approx(1.0)
+
+
+def test_aggregates_only_withholds_the_rows_and_undeclared_keys_are_refused(tmp_path):
+    study, records = make_study(tmp_path, n=30)
+    paths = [study / "participants.tsv", study / "phenotype" / "visits.tsv"]
+    from deidflow.parts import PartWriter
+    from deidflow.tabular.release import release_study
+    with PartWriter(tmp_path / "p", "tables", None) as writer:
+        summary = release_study(paths, study, aggregate_config("aggregates"), records, b"k" * 32, writer)
+    assert not (tmp_path / "p" / "files" / "participants.tsv").exists()
+    assert (tmp_path / "p" / "files" / "derivatives" / "aggregates" / "by_sex.tsv").exists()
+    assert "participants_withheld" in summary and summary["quasi_identifiers"] == []
+    cfg = aggregate_config()
+    cfg["aggregates"][0]["groups"] = {"sex": []}
+    with pytest.raises(Exception, match="declare the keys of group column 'sex'"):
+        release(tmp_path, study, records, cfg, "c")
+    cfg = aggregate_config()
+    cfg["noise_budget"]["epsilon"] = 0.5
+    with pytest.raises(Exception, match="tables.aggregates spend epsilon 1 but tables.noise_budget.epsilon is 0.5"):
+        release(tmp_path, study, records, cfg, "d")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..subjects import SubjectRecord
 from . import hierarchies as hz
-from . import cells, lattice, metrics, mondrian, noise, pram, roles
+from . import aggregates, cells, lattice, metrics, mondrian, noise, pram, roles
 from .models import PrivacyModel, achieved, contingency
 
 STAR = hz.STAR
@@ -299,6 +299,34 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
     specs: list[noise.NoiseSpec] = []
     levels: dict[str, int] = {}
     order = sorted(paths, key=lambda rel: (rel != "participants.tsv", rel))
+    mode = cfg.get("release", "microdata")
+    if mode not in ("microdata", "aggregates", "both"):
+        raise roles.RoleError(f"tables.release = {mode!r}: use microdata, aggregates or both")
+    queries = list(cfg.get("aggregates") or [])
+    if mode != "microdata" and not queries:
+        raise roles.RoleError(f"tables.release = {mode}: configure tables.aggregates (the queries to release)")
+    aggregate_epsilon = float(sum(float(q.get("epsilon") or 0) for q in queries)) if mode != "microdata" else 0.0
+    planned_epsilon = sum(x.epsilon for x in planned) + aggregate_epsilon
+    if budget.get("epsilon") is not None and aggregate_epsilon and planned_epsilon > budget["epsilon"] + 1e-12:
+        raise noise.BudgetError(f"the noise columns and tables.aggregates spend epsilon {planned_epsilon:g} but "
+                                f"tables.noise_budget.epsilon is {budget['epsilon']:g}; lower an epsilon or raise it")
+    if mode != "microdata":
+        if "participants.tsv" not in paths:
+            raise roles.RoleError("tables.aggregates are computed from participants.tsv, which the study lacks")
+        source = read_table(paths["participants.tsv"])
+        persons = ([str(p) for p in roles.subject_lookup(source["participant_id"], records, "participants.tsv")[0]]
+                   if "participant_id" in source.columns else [f"participants.tsv:row{i}" for i in range(len(source))])
+        released_aggregates = aggregates.release_aggregates(source, queries, persons, noise_store,
+                                                            "participants.tsv")
+        for name, (frame, info) in released_aggregates.items():
+            rel = f"derivatives/aggregates/{name}.tsv"
+            frame.to_csv(writer.path(rel), sep="\t", index=False, lineterminator="\n")
+            writer.path(rel[:-4] + ".json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        summary["aggregates"] = {name: {"kind": info["kind"], "epsilon": info["epsilon"], "cells": int(len(frame))}
+                                 for name, (frame, info) in released_aggregates.items()}
+        if mode == "aggregates":
+            order = [rel for rel in order if rel != "participants.tsv"]
+            summary["participants_withheld"] = "tables.release: aggregates (only the DP aggregates are released)"
     for rel in order:
         if rel == "participants.tsv":
             spec = cfg.get("participants")
@@ -321,7 +349,7 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
         if cfg.get("parquet", False):
             result.table.astype("string").to_parquet(writer.path(rel[:-4] + ".parquet"), index=False)
     epsilon, delta = noise.check_budget(specs, budget.get("epsilon"), budget.get("delta"))
-    summary["epsilon_spent"] = epsilon
+    summary["epsilon_spent"] = epsilon + aggregate_epsilon
     summary["delta_spent"] = delta
     summary["participants"] = summary["tables"].get("participants.tsv", {})
     summary["quasi_identifiers"] = summary["participants"].get("quasi_identifiers", [])
