@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..subjects import SubjectRecord
 from . import hierarchies as hz
-from . import aggregates, cells, lattice, metrics, mondrian, noise, pram, roles
+from . import aggregates, cells, geo, lattice, metrics, mondrian, noise, pram, roles, sets
 from .models import PrivacyModel, achieved, contingency
 
 STAR = hz.STAR
@@ -41,6 +41,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def _hierarchy(name: str, options: Mapping[str, Any], values: pd.Series, base_dir: Path, table_name: str
                ) -> pd.DataFrame:
+    if isinstance(options.get("_prebuilt"), pd.DataFrame):
+        return options["_prebuilt"]
     try:
         return hz.build(options.get("hierarchy", {"type": "suppress"}), list(values.dropna().astype(str)), base_dir)
     except hz.HierarchyError as err:
@@ -62,6 +64,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
     shifts = pseudo = None
     if "participant_id" in table.columns and columns["participant_id"].role == "pseudonym":
         pseudo, shifts = roles.subject_lookup(table["participant_id"], records, table_name)
+    table, columns, cloaked = _geo_columns(table, columns, cfg, table_name, summary)
     quasi = {n: c for n, c in columns.items() if c.role == "quasi"}
     sensitive = [n for n, c in columns.items() if c.role == "sensitive"]
     summary["quasi_identifiers"], summary["sensitive_columns"] = list(quasi), sensitive
@@ -94,7 +97,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
     specs = []
     for name, column in columns.items():
         options, role = column.options, column.role
-        if role in ("drop", "quasi"):
+        if role in ("drop", "quasi") or (role == "geo" and name not in cloaked):
             continue
         values = table[name]
         if role == "pseudonym":
@@ -115,6 +118,23 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
             out[name], scale = noise.add_noise(values, spec_, table_name, store, pseudo)
             specs.append(spec_)
             options = {**options, "scale": scale}
+        elif role == "geo":
+            out[name] = cloaked[name]
+            options = {"method": options.get("method", "geohash"), "cloaked_to_k": summary["geo"][name]["cloaked_to_k"]}
+        elif role == "set":
+            sep = str(options.get("sep", ";"))
+            try:
+                hierarchy = sets.item_hierarchy(values, options.get("hierarchy"), sep, str(base_dir))
+            except hz.HierarchyError as err:
+                raise hz.HierarchyError(f"{table_name}: column {name!r} (role set): {err}") from None
+            k_m = int(options.get("k", cfg.get("privacy", {}).get("k", 2)))
+            done = sets.km_anonymize(values, hierarchy, k_m, int(options.get("m", 2)), sep)
+            out[name] = done.values
+            summary.setdefault("set_valued", {})[name] = {"k": k_m, "m": int(options.get("m", 2)),
+                                                          "k_achieved": done.k_achieved,
+                                                          "items_removed": done.removed,
+                                                          "items_generalized": sum(v > 0 for v in done.levels.values())}
+            options = {"km_anonymity": f"k={k_m}, m={int(options.get('m', 2))}", "sep": sep}
         elif role == "pram":
             persons = (pseudo.astype(str).tolist() if pseudo is not None
                        else [f"{table_name}:row{i}" for i in range(len(values))])
@@ -134,7 +154,8 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
                                                                if k in ("keep_last", "keep_first", "truncate", "shift", "buckets",
                                                                         "mechanism", "epsilon", "delta", "lower",
                                                                         "upper", "scale", "keep", "categories",
-                                                                        "transition_matrix", "guarantee")}}
+                                                                        "transition_matrix", "guarantee", "method",
+                                                                        "cloaked_to_k", "km_anonymity", "sep")}}
     order = [c for c in table.columns if c in out.columns]
     released = out.loc[keep_rows, order].reset_index(drop=True)
     if private and quasi:
@@ -145,6 +166,41 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
     summary["rows_out"] = int(len(released))
     summary["dropped_columns"] = [n for n, c in columns.items() if c.role == "drop"]
     return Released(released, {c: described[c] for c in order}, summary, specs)
+
+
+def _geo_columns(table: pd.DataFrame, columns: dict[str, roles.Column], cfg: Mapping[str, Any], table_name: str,
+                 summary: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, roles.Column], dict[str, pd.Series]]:
+    """Fold each latitude/longitude pair (role geo on both; the latitude names its `longitude`) into one location
+    code: a quasi-identifier with a geohash or grid hierarchy, or, with `cloak: true`, cloaked to k on its own."""
+    geos = {n: c for n, c in columns.items() if c.role == "geo"}
+    if not geos:
+        return table, columns, {}
+    pairs = {n: c.options.get("longitude") for n, c in geos.items() if c.options.get("longitude")}
+    for n in geos:
+        if n not in pairs and n not in pairs.values():
+            raise roles.RoleError(f"{table_name}: column {n!r} has role geo but no latitude column names it as its "
+                                  "longitude (latitude: {role: geo, longitude: <column>})")
+    for lat, lon in pairs.items():
+        if geos.get(lon) is None:
+            raise roles.RoleError(f"{table_name}: column {lat!r}: its longitude {lon!r} needs role geo too")
+    table = table.copy()
+    columns = dict(columns)
+    cloaked: dict[str, pd.Series] = {}
+    for lat, lon in pairs.items():
+        options = geos[lat].options
+        codes, hierarchy = geo.encode(table, lat, options, table_name)
+        info = {"method": options.get("method", "geohash"), "longitude": lon}
+        if options.get("cloak", False):
+            k = int(options.get("k", cfg.get("privacy", {}).get("k", 2)))
+            cloaked[lat], info["levels_used"] = geo.cloak(codes, hierarchy, k)
+            info["cloaked_to_k"] = k
+        else:
+            table[lat] = codes
+            columns[lat] = roles.Column(lat, "quasi", {**options, "_prebuilt": hierarchy})
+            info["cloaked_to_k"] = None
+        columns[lon] = roles.Column(lon, "drop", {})
+        summary.setdefault("geo", {})[lat] = info
+    return table, columns, cloaked
 
 
 def _charge_pram(store: noise.NoiseStore | None, table_name: str, column: str, done: pram.Pram, values: pd.Series,

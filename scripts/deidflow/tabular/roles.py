@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..subjects import SubjectRecord
 
-ROLES = ("drop", "pseudonym", "hash", "mask", "date", "quasi", "sensitive", "noise", "bucket", "keep", "pram")
+ROLES = ("drop", "pseudonym", "hash", "mask", "date", "quasi", "sensitive", "noise", "bucket", "keep", "pram", "geo",
+         "set")
 
 
 class RoleError(ValueError):
