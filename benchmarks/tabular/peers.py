@@ -26,15 +26,16 @@ SENSITIVE = "salary-class"
 # the same settings as run.py (k, distinct l, equal-distance t, suppression limit in %)
 SETTINGS = {"a": {"k": 5, "l": None, "t": None, "supp_pct": 1},
             "b": {"k": 5, "l": 2, "t": None, "supp_pct": 1},
-            "c": {"k": 5, "l": None, "t": 0.1, "supp_pct": 1}}
+            "c": {"k": 5, "l": None, "t": 0.1, "supp_pct": 1},
+            "small": {"k": 5, "l": None, "t": None, "supp_pct": 5}}  # small.py: 200-row samples
 
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def load(data: Path) -> tuple[pd.DataFrame, list[str]]:
-    table = pd.read_csv(data / "adult.csv", sep=";", dtype=str, keep_default_na=False)
+def load(data: Path, table_file: Path | None = None) -> tuple[pd.DataFrame, list[str]]:
+    table = pd.read_csv(table_file or data / "adult.csv", sep=";", dtype=str, keep_default_na=False)
     return table, [c for c in table.columns if c != SENSITIVE]
 
 
@@ -52,7 +53,10 @@ def run_anjana(args: argparse.Namespace) -> None:
     import anjana
     from anjana.anonymity import k_anonymity, l_diversity, t_closeness
 
-    table, qis = load(args.data)
+    table, qis = load(args.data, args.table)
+    if args.qis:
+        qis = args.qis.split(",")
+        table = table[[*qis, SENSITIVE]]
     hier = hierarchies(args.data, qis)
     s = SETTINGS[args.setting]
     rss_before = peak_mib()
@@ -135,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--released", type=Path)
     parser.add_argument("--meta", type=Path, required=True)
+    parser.add_argument("--table", type=Path, help="the table to anonymize (default DATA/adult.csv)")
+    parser.add_argument("--qis", help="comma-separated quasi-identifiers (default: every column but salary-class)")
     args = parser.parse_args(argv)
     if args.mode == "anjana":
         run_anjana(args)

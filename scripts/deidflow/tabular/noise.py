@@ -6,9 +6,11 @@ the column's epsilon (and delta for Gaussian). Columns compose by basic composit
 configured budget before anything is drawn.
 
 OpenDP draws from the operating system's CSPRNG and takes no seed, so a fresh draw differs each run. Releasing a
-second, differently noised copy of the same column would spend the budget again, so each draw is kept in the secrets
-store (`NoiseStore`, keyed by the table, column, mechanism and the column's values) and a rerun reuses it: reruns
-are byte-identical and the budget is spent once. A new secrets store draws afresh.
+second, differently noised copy of a person's value would spend the budget again (averaging two snapshots is the
+differencing attack), so every draw is kept in the secrets store's release ledger (`NoiseStore`, per table, column and
+subject): a rerun or a later release with new subjects reuses each released value, only new subjects and changed
+values draw, and the cumulative epsilon/delta per person over all releases is reported and capped. A new secrets store
+draws afresh.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ class NoiseSpec:
             raise BudgetError(f"column {column!r}: mechanism {spec.mechanism!r}: use laplace or gaussian")
         if spec.epsilon <= 0 or spec.upper <= spec.lower:
             raise BudgetError(f"column {column!r}: need epsilon > 0 and lower < upper")
+        if spec.sensitivity is not None and float(spec.sensitivity) < spec.upper - spec.lower - 1e-12:
+            raise BudgetError(f"column {column!r}: sensitivity {float(spec.sensitivity):g} is below upper - lower = "
+                              f"{spec.upper - spec.lower:g}: one person's value can move that far within the bounds, "
+                              "so the stated epsilon would not hold; remove 'sensitivity' or set it >= upper - lower")
         if spec.mechanism == "gaussian" and not 0 < spec.delta < 1:
             raise BudgetError(f"column {column!r}: the Gaussian mechanism needs 0 < delta < 1")
         return spec
@@ -97,51 +103,151 @@ def check_budget(specs: list[NoiseSpec], epsilon_limit: float | None, delta_limi
 
 
 class NoiseStore:
-    """Noised columns already released from this study (a JSON file in the secrets store), reused on reruns."""
+    """The release ledger (a JSON file in the secrets store): every noised value ever released, per table, column and
+    subject, and the privacy loss each release charged to each person.
+
+    A value already released for a subject (same column settings, same original value) is reused, so re-releasing it
+    costs nothing (post-processing); only new subjects, and subjects whose value changed, get a fresh draw, and each
+    fresh draw charges that person the column's epsilon/delta. `person_loss()` is the cumulative loss per person over
+    all releases, which the budget check caps (`tables.noise_budget.person_epsilon`). Nothing is written until
+    `save()`, so a release refused for its budget leaves the ledger as it was."""
 
     NAME = "tables_noise.json"
+    FORMAT = 2
 
     def __init__(self, secrets: SecretStore | None):
         self.secrets = secrets
-        self.draws: dict[str, list[float | None]] = {}
+        data: dict[str, Any] = {}
         if secrets is not None and secrets.exists(self.NAME):
-            self.draws = secrets.read_json(self.NAME)
+            data = secrets.read_json(self.NAME)
+        if data and data.get("format") != self.FORMAT:
+            data = {"legacy": data}  # whole-column draws of the first format: reused when the column is unchanged
+        self.legacy: dict[str, list[float | None]] = data.get("legacy", {})
+        self.columns: dict[str, dict[str, Any]] = data.get("columns", {})
+        self.releases: list[dict[str, Any]] = data.get("releases", [])
+        self.persons: dict[str, dict[str, float]] = data.get("persons", {})
+        self.current: dict[str, dict[str, Any]] = {}  # this release: per table:column, covered and drawn subjects
+        self.staged: dict[str, dict[str, float]] = {}  # this release's charges per person, not yet in `persons`
 
     @staticmethod
     def digest(spec: NoiseSpec, table_name: str, values: pd.Series) -> str:
+        """The first format's key of a whole column's draw."""
         text = json.dumps([table_name, asdict(spec), values.astype("string").fillna("").tolist()])
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def get(self, digest: str) -> list[float | None] | None:
-        return self.draws.get(digest)
+    @staticmethod
+    def value_digest(value: Any) -> str:
+        return hashlib.sha256(json.dumps("" if pd.isna(value) else str(value)).encode()).hexdigest()[:32]
 
-    def put(self, digest: str, values: pd.Series) -> None:
-        self.draws[digest] = [None if pd.isna(v) else float(v) for v in values]
+    def column(self, table_name: str, column: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The ledger entry of a column under its settings (changed settings start a new entry: fresh draws)."""
+        text = json.dumps([table_name, column, dict(settings)], sort_keys=True, default=str)
+        key = f"{table_name}:{column}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+        entry = self.columns.setdefault(key, {"table": table_name, "column": column, "settings": dict(settings),
+                                              "draws": {}})
+        self.current.setdefault(f"{table_name}:{column}", {"key": key, "covered": [], "drawn": [],
+                                                             "epsilon": float(settings.get("epsilon", 0.0)),
+                                                             "delta": float(settings.get("delta", 0.0))})
+        return entry
+
+    def charge(self, table_name: str, column: str, person: str, epsilon: float, delta: float) -> None:
+        """Charge one fresh draw for `person` to this release."""
+        staged = self.staged.setdefault(person, {"epsilon": 0.0, "delta": 0.0})
+        staged["epsilon"] += float(epsilon)
+        staged["delta"] += float(delta)
+        self.current[f"{table_name}:{column}"]["drawn"].append(person)
+
+    def cover(self, table_name: str, column: str, persons: list[str]) -> None:
+        self.current[f"{table_name}:{column}"]["covered"].extend(persons)
+
+    def person_loss(self) -> dict[str, dict[str, float]]:
+        """Cumulative epsilon/delta per person: earlier releases plus this one's fresh draws."""
+        total = {p: dict(v) for p, v in self.persons.items()}
+        for person, cost in self.staged.items():
+            mine = total.setdefault(person, {"epsilon": 0.0, "delta": 0.0})
+            mine["epsilon"] += cost["epsilon"]
+            mine["delta"] += cost["delta"]
+        return total
+
+    def summary(self) -> dict[str, Any]:
+        """What the risk report shows: releases so far, this release per column, the largest loss per person."""
+        loss = self.person_loss()
+        worst = max(loss.values(), key=lambda v: v["epsilon"], default={"epsilon": 0.0, "delta": 0.0})
+        releases = len(self.releases) + (1 if self.staged else 0)
+        return {"releases": releases,
+                "columns": {c: {"epsilon": v["epsilon"], "delta": v["delta"], "covered": len(set(v["covered"])),
+                                "drawn": len(v["drawn"]), "reused": len(v["covered"]) - len(v["drawn"])}
+                            for c, v in sorted(self.current.items())},
+                "persons": len(loss), "person_epsilon_max": round(worst["epsilon"], 12),
+                "person_delta_max": worst["delta"]}
 
     def save(self) -> None:
-        if self.secrets is not None and self.draws:
-            self.secrets.write_json(self.NAME, self.draws)
+        """Record this release (when it drew anything) and write the ledger."""
+        if self.staged:
+            self.persons = self.person_loss()
+            self.releases.append({"release": len(self.releases) + 1,
+                                  "columns": {c: {"epsilon": v["epsilon"], "delta": v["delta"],
+                                                  "covered": sorted(set(v["covered"])), "drawn": sorted(v["drawn"])}
+                                              for c, v in sorted(self.current.items())}})
+            self.staged = {}
+        if self.secrets is not None and (self.columns or self.legacy):
+            self.secrets.write_json(self.NAME, {"format": self.FORMAT, "columns": self.columns,
+                                                "releases": self.releases, "persons": self.persons,
+                                                **({"legacy": self.legacy} if self.legacy else {})})
 
 
-def add_noise(values: pd.Series, spec: NoiseSpec, table_name: str = "table", store: NoiseStore | None = None
-              ) -> tuple[pd.Series, float]:
-    """Clamp a numeric column to its bounds and add OpenDP noise (or reuse the stored draw); returns the released
-    column and its scale."""
+def check_person_budget(store: NoiseStore, epsilon_cap: float | None, delta_cap: float | None = None) -> None:
+    """Refuse a release that takes any person's cumulative loss over the caps (before anything is saved)."""
+    loss = store.person_loss()
+    for key, cap, label in (("epsilon", epsilon_cap, "person_epsilon"), ("delta", delta_cap, "person_delta")):
+        if cap is None:
+            continue
+        over = sorted(p for p, v in loss.items() if v[key] > cap + 1e-12)
+        if over:
+            worst = max(loss[p][key] for p in over)
+            raise BudgetError(f"{len(over)} person(s) would reach a cumulative {key} of {worst:g} over all releases "
+                              f"(tables.noise_budget.{label} is {cap:g}); values already released are reused, so "
+                              "this comes from new or changed values: raise the cap or lower the column's epsilon")
+
+
+def add_noise(values: pd.Series, spec: NoiseSpec, table_name: str = "table", store: NoiseStore | None = None,
+              subjects: pd.Series | None = None) -> tuple[pd.Series, float]:
+    """Clamp a numeric column to its bounds and add OpenDP noise; with a ledger, values already released for a subject
+    are reused and only new subjects (or changed values) draw. Returns the released column and its scale.
+
+    `subjects` names each row's person (the pseudonym); without it each row is its own person."""
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
     if bad.any():
         raise BudgetError(f"{table_name}: column {spec.column!r}: value {values[bad].iloc[0]!r} is not a number")
     meas, scale = mechanism(spec)
-    digest = NoiseStore.digest(spec, table_name, values) if store is not None else ""
-    stored = store.get(digest) if store is not None else None
-    if stored is not None:
-        return pd.Series(stored, index=values.index, name=values.name, dtype=float), scale
-    present = numbers.notna().to_numpy()
-    clamped = np.clip(numbers.to_numpy(dtype=float, na_value=np.nan)[present], spec.lower, spec.upper)
-    noisy = np.clip(np.asarray(meas(list(map(float, clamped))), dtype=float), spec.lower, spec.upper)
+    if store is not None and store.legacy:
+        stored = store.legacy.get(NoiseStore.digest(spec, table_name, values))
+        if stored is not None:
+            return pd.Series(stored, index=values.index, name=values.name, dtype=float), scale
+    persons = (subjects.astype(str).to_list() if subjects is not None
+               else [f"{table_name}:row{i}" for i in range(len(values))])
+    occurrence = pd.Series(persons).groupby(persons).cumcount().to_list()  # a person's 1st, 2nd... row
     out = np.full(len(values), np.nan)
-    out[present] = noisy if spec.decimals is None else np.round(noisy, int(spec.decimals))
-    released = pd.Series(out, index=values.index, name=values.name)
+    entry = store.column(table_name, spec.column, asdict(spec)) if store is not None else None
+    todo = []
+    for i, (person, nth, value) in enumerate(zip(persons, occurrence, values)):
+        if pd.isna(numbers.iloc[i]):
+            continue
+        if entry is not None:
+            kept = entry["draws"].get(person, {}).get(str(nth))
+            if kept is not None and kept["value"] == NoiseStore.value_digest(value):
+                out[i] = kept["released"]
+                continue
+        todo.append(i)
+    if todo:
+        clamped = np.clip(numbers.to_numpy(dtype=float, na_value=np.nan)[todo], spec.lower, spec.upper)
+        noisy = np.clip(np.asarray(meas(list(map(float, clamped))), dtype=float), spec.lower, spec.upper)
+        out[todo] = noisy if spec.decimals is None else np.round(noisy, int(spec.decimals))
     if store is not None:
-        store.put(digest, released)
-    return released, scale
+        store.cover(table_name, spec.column, [p for i, p in enumerate(persons) if not np.isnan(out[i])])
+        for i in todo:
+            entry["draws"].setdefault(persons[i], {})[str(occurrence[i])] = {
+                "value": NoiseStore.value_digest(values.iloc[i]), "released": float(out[i])}
+            store.charge(table_name, spec.column, persons[i], spec.epsilon, spec.delta)
+    return pd.Series(out, index=values.index, name=values.name), scale

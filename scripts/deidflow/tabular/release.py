@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..subjects import SubjectRecord
 from . import hierarchies as hz
-from . import lattice, metrics, mondrian, noise, roles
+from . import aggregates, cells, geo, lattice, metrics, mondrian, noise, pram, roles, sets
 from .models import PrivacyModel, achieved, contingency
 
 STAR = hz.STAR
@@ -41,6 +41,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def _hierarchy(name: str, options: Mapping[str, Any], values: pd.Series, base_dir: Path, table_name: str
                ) -> pd.DataFrame:
+    if isinstance(options.get("_prebuilt"), pd.DataFrame):
+        return options["_prebuilt"]
     try:
         return hz.build(options.get("hierarchy", {"type": "suppress"}), list(values.dropna().astype(str)), base_dir)
     except hz.HierarchyError as err:
@@ -59,16 +61,20 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
     out = pd.DataFrame(index=table.index)
     described: dict[str, dict[str, Any]] = {}
     summary: dict[str, Any] = {"table": table_name, "rows_in": int(len(table))}
-    shifts = None
+    shifts = pseudo = None
     if "participant_id" in table.columns and columns["participant_id"].role == "pseudonym":
         pseudo, shifts = roles.subject_lookup(table["participant_id"], records, table_name)
+    table, columns, cloaked = _geo_columns(table, columns, cfg, table_name, summary)
     quasi = {n: c for n, c in columns.items() if c.role == "quasi"}
     sensitive = [n for n, c in columns.items() if c.role == "sensitive"]
     summary["quasi_identifiers"], summary["sensitive_columns"] = list(quasi), sensitive
     keep_rows = np.ones(len(table), dtype=bool)
     if quasi:
         hierarchies = {n: _hierarchy(n, c.options, table[n], base_dir, table_name) for n, c in quasi.items()}
-        if private:
+        if private and cfg.get("privacy", {}).get("method", "recoding") != "recoding":
+            recoded, keep_rows, info = cells.protect(table, quasi, hierarchies, sensitive, cfg, table_name)
+            summary.update(info)
+        elif private:
             recoded, keep_rows, info = _private(table, hierarchies, sensitive, cfg, table_name)
             summary.update(info)
         else:
@@ -84,10 +90,14 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
             out[n] = recoded[n]
             described[n] = {"Description": "quasi-identifier, generalized",
                             "Generalization": chosen.get(n) if isinstance(chosen, dict) else "mondrian"}
+            if summary.get("search") in cells.METHODS[1:]:
+                described[n]["Protection"] = ("microaggregated (MDAV group means)"
+                                              if n in summary.get("microaggregated", {}).get("columns", [])
+                                              else "local suppression (`*` marks a suppressed cell)")
     specs = []
     for name, column in columns.items():
         options, role = column.options, column.role
-        if role in ("drop", "quasi"):
+        if role in ("drop", "quasi") or (role == "geo" and name not in cloaked):
             continue
         values = table[name]
         if role == "pseudonym":
@@ -97,27 +107,120 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
         elif role == "hash":
             out[name] = roles.keyed_hash(values, key, int(options.get("length", cfg.get("hash_length", 16))))
         elif role == "mask":
-            out[name] = roles.mask(values, int(options.get("keep_last", 4)))
+            out[name] = roles.mask(values, int(options.get("keep_last", 4)), int(options.get("keep_first", 0)),
+                                   str(options.get("char", "*")), bool(options.get("keep_separators", True)))
         elif role == "date":
             out[name] = roles.dates(values, options, shifts, name, table_name)
         elif role == "bucket":
             out[name] = roles.bucket(values, key, options.get("buckets"), name, table_name)
         elif role == "noise":
             spec_ = noise.NoiseSpec.from_config(name, options)
-            out[name], scale = noise.add_noise(values, spec_, table_name, store)
+            out[name], scale = noise.add_noise(values, spec_, table_name, store, pseudo)
             specs.append(spec_)
             options = {**options, "scale": scale}
+        elif role == "geo":
+            out[name] = cloaked[name]
+            options = {"method": options.get("method", "geohash"), "cloaked_to_k": summary["geo"][name]["cloaked_to_k"]}
+        elif role == "set":
+            sep = str(options.get("sep", ";"))
+            try:
+                hierarchy = sets.item_hierarchy(values, options.get("hierarchy"), sep, str(base_dir))
+            except hz.HierarchyError as err:
+                raise hz.HierarchyError(f"{table_name}: column {name!r} (role set): {err}") from None
+            k_m = int(options.get("k", cfg.get("privacy", {}).get("k", 2)))
+            done = sets.km_anonymize(values, hierarchy, k_m, int(options.get("m", 2)), sep)
+            out[name] = done.values
+            summary.setdefault("set_valued", {})[name] = {"k": k_m, "m": int(options.get("m", 2)),
+                                                          "k_achieved": done.k_achieved,
+                                                          "items_removed": done.removed,
+                                                          "items_generalized": sum(v > 0 for v in done.levels.values())}
+            options = {"km_anonymity": f"k={k_m}, m={int(options.get('m', 2))}", "sep": sep}
+        elif role == "pram":
+            persons = (pseudo.astype(str).tolist() if pseudo is not None
+                       else [f"{table_name}:row{i}" for i in range(len(values))])
+            done = pram.pram(values, roles.table_key(key, "pram"), float(options.get("keep", 0.8)), persons,
+                             table_name, name, options.get("categories"))
+            out[name] = done.values
+            _charge_pram(store, table_name, name, done, values, persons)
+            options = {**options, "categories": done.categories, "transition_matrix": done.matrix.round(12).tolist(),
+                       "epsilon": done.epsilon,
+                       "guarantee": (f"randomized response: {done.epsilon:.6g}-DP per person for this column"
+                                     if done.epsilon is not None else "none (a zero in the transition matrix)")}
+            summary.setdefault("pram", {})[name] = {"epsilon": done.epsilon, "categories": len(done.categories),
+                                                    "keep": float(options.get("keep", 0.8))}
         else:  # keep, sensitive
             out[name] = values
         described[name] = {"Description": f"role {role}", **{k: v for k, v in options.items()
-                                                               if k in ("keep_last", "truncate", "shift", "buckets",
+                                                               if k in ("keep_last", "keep_first", "truncate", "shift", "buckets",
                                                                         "mechanism", "epsilon", "delta", "lower",
-                                                                        "upper", "scale")}}
+                                                                        "upper", "scale", "keep", "categories",
+                                                                        "transition_matrix", "guarantee", "method",
+                                                                        "cloaked_to_k", "km_anonymity", "sep")}}
     order = [c for c in table.columns if c in out.columns]
     released = out.loc[keep_rows, order].reset_index(drop=True)
+    if private and quasi:
+        weights = cells.sampling_weights(table, cfg.get("privacy", {}), table_name)
+        if isinstance(weights, np.ndarray):
+            weights = weights[keep_rows]
+        summary["record_risk"] = cells.record_risk(released, list(quasi), cfg.get("privacy", {}), weights, table_name)
     summary["rows_out"] = int(len(released))
     summary["dropped_columns"] = [n for n, c in columns.items() if c.role == "drop"]
     return Released(released, {c: described[c] for c in order}, summary, specs)
+
+
+def _geo_columns(table: pd.DataFrame, columns: dict[str, roles.Column], cfg: Mapping[str, Any], table_name: str,
+                 summary: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, roles.Column], dict[str, pd.Series]]:
+    """Fold each latitude/longitude pair (role geo on both; the latitude names its `longitude`) into one location
+    code: a quasi-identifier with a geohash or grid hierarchy, or, with `cloak: true`, cloaked to k on its own."""
+    geos = {n: c for n, c in columns.items() if c.role == "geo"}
+    if not geos:
+        return table, columns, {}
+    pairs = {n: c.options.get("longitude") for n, c in geos.items() if c.options.get("longitude")}
+    for n in geos:
+        if n not in pairs and n not in pairs.values():
+            raise roles.RoleError(f"{table_name}: column {n!r} has role geo but no latitude column names it as its "
+                                  "longitude (latitude: {role: geo, longitude: <column>})")
+    for lat, lon in pairs.items():
+        if geos.get(lon) is None:
+            raise roles.RoleError(f"{table_name}: column {lat!r}: its longitude {lon!r} needs role geo too")
+    table = table.copy()
+    columns = dict(columns)
+    cloaked: dict[str, pd.Series] = {}
+    for lat, lon in pairs.items():
+        options = geos[lat].options
+        codes, hierarchy = geo.encode(table, lat, options, table_name)
+        info = {"method": options.get("method", "geohash"), "longitude": lon}
+        if options.get("cloak", False):
+            k = int(options.get("k", cfg.get("privacy", {}).get("k", 2)))
+            cloaked[lat], info["levels_used"] = geo.cloak(codes, hierarchy, k)
+            info["cloaked_to_k"] = k
+        else:
+            table[lat] = codes
+            columns[lat] = roles.Column(lat, "quasi", {**options, "_prebuilt": hierarchy})
+            info["cloaked_to_k"] = None
+        columns[lon] = roles.Column(lon, "drop", {})
+        summary.setdefault("geo", {})[lat] = info
+    return table, columns, cloaked
+
+
+def _charge_pram(store: noise.NoiseStore | None, table_name: str, column: str, done: pram.Pram, values: pd.Series,
+                 persons: list[str]) -> None:
+    """Charge the ledger for each person's first release of this value under these PRAM settings (later releases
+    give the same keyed draw and cost nothing)."""
+    if store is None or done.epsilon is None:
+        return
+    settings = {"mechanism": "pram", "epsilon": done.epsilon, "delta": 0.0, "categories": done.categories}
+    entry = store.column(table_name, column, settings)
+    occurrence = pd.Series(persons).groupby(persons).cumcount().to_list()
+    store.cover(table_name, column, [p for p, v in zip(persons, values) if not pd.isna(v)])
+    for person, nth, value in zip(persons, occurrence, values):
+        if pd.isna(value):
+            continue
+        digest = noise.NoiseStore.value_digest(value)
+        seen = entry["draws"].setdefault(person, {})
+        if seen.get(str(nth), {}).get("value") != digest:
+            seen[str(nth)] = {"value": digest, "released": None}
+            store.charge(table_name, column, person, done.epsilon, 0.0)
 
 
 def _private(table: pd.DataFrame, hierarchies: Mapping[str, pd.DataFrame], sensitive: list[str],
@@ -212,9 +315,25 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
     if budget.get("epsilon") is not None:
         checks.append({"name": "tables: DP budget", "passed": spent <= budget["epsilon"] + 1e-12,
                        "detail": f"epsilon spent {spent:g}, budget {budget['epsilon']:g}"})
+    individual = (main.get("record_risk") or {}).get("individual") or {}
+    if privacy.get("risk_threshold") is not None and individual:
+        checks.append({"name": "tables: individual risk", "passed": individual.get("records_over", 0) == 0,
+                       "detail": f"participants.tsv: {individual.get('records_over', 0)} records with a "
+                                 f"Benedetti-Franconi risk over {privacy['risk_threshold']:g} (largest "
+                                 f"{individual.get('max', 0):.4g})"})
+    ledger = summary.get("ledger") or {}
+    if budget.get("person_epsilon") is not None and ledger:
+        worst = ledger.get("person_epsilon_max", 0.0)
+        checks.append({"name": "tables: cumulative DP loss per person",
+                       "passed": worst <= budget["person_epsilon"] + 1e-12,
+                       "detail": f"largest cumulative epsilon of one person over {ledger.get('releases', 0)} "
+                                 f"release(s) {worst:g}, cap {budget['person_epsilon']:g}"})
     return {"section": "tables_privacy", "title": "Tables: k-anonymity, l-diversity, t-closeness, DP noise",
             "metrics": {"achieved": got, "suppressed_rows": main.get("suppressed_rows"),
-                        "levels": main.get("levels"), "utility": main.get("utility"), "epsilon_spent": spent},
+                        "levels": main.get("levels"), "utility": main.get("utility"), "epsilon_spent": spent,
+                        "ledger": ledger, "method": main.get("search"),
+                        "suppressed_cells": main.get("suppressed_cells"), "record_risk": main.get("record_risk"),
+                        "pram": main.get("pram")},
             "checks": checks, "figures": [], "tables": []}
 
 
@@ -231,9 +350,39 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
                [cfg.get("participants") or {}, *(cfg.get("phenotype") or {}).values()]
                for name, opts in (table_spec or {}).items() if isinstance(opts, Mapping) and opts.get("role") == "noise"]
     noise.check_budget(planned, budget.get("epsilon"), budget.get("delta"))  # before any noise is drawn
+    if noise_store is None:
+        noise_store = noise.NoiseStore(None)  # this release's accounting only, nothing kept
     specs: list[noise.NoiseSpec] = []
     levels: dict[str, int] = {}
     order = sorted(paths, key=lambda rel: (rel != "participants.tsv", rel))
+    mode = cfg.get("release", "microdata")
+    if mode not in ("microdata", "aggregates", "both"):
+        raise roles.RoleError(f"tables.release = {mode!r}: use microdata, aggregates or both")
+    queries = list(cfg.get("aggregates") or [])
+    if mode != "microdata" and not queries:
+        raise roles.RoleError(f"tables.release = {mode}: configure tables.aggregates (the queries to release)")
+    aggregate_epsilon = float(sum(float(q.get("epsilon") or 0) for q in queries)) if mode != "microdata" else 0.0
+    planned_epsilon = sum(x.epsilon for x in planned) + aggregate_epsilon
+    if budget.get("epsilon") is not None and aggregate_epsilon and planned_epsilon > budget["epsilon"] + 1e-12:
+        raise noise.BudgetError(f"the noise columns and tables.aggregates spend epsilon {planned_epsilon:g} but "
+                                f"tables.noise_budget.epsilon is {budget['epsilon']:g}; lower an epsilon or raise it")
+    if mode != "microdata":
+        if "participants.tsv" not in paths:
+            raise roles.RoleError("tables.aggregates are computed from participants.tsv, which the study lacks")
+        source = read_table(paths["participants.tsv"])
+        persons = ([str(p) for p in roles.subject_lookup(source["participant_id"], records, "participants.tsv")[0]]
+                   if "participant_id" in source.columns else [f"participants.tsv:row{i}" for i in range(len(source))])
+        released_aggregates = aggregates.release_aggregates(source, queries, persons, noise_store,
+                                                            "participants.tsv")
+        for name, (frame, info) in released_aggregates.items():
+            rel = f"derivatives/aggregates/{name}.tsv"
+            frame.to_csv(writer.path(rel), sep="\t", index=False, lineterminator="\n")
+            writer.path(rel[:-4] + ".json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        summary["aggregates"] = {name: {"kind": info["kind"], "epsilon": info["epsilon"], "cells": int(len(frame))}
+                                 for name, (frame, info) in released_aggregates.items()}
+        if mode == "aggregates":
+            order = [rel for rel in order if rel != "participants.tsv"]
+            summary["participants_withheld"] = "tables.release: aggregates (only the DP aggregates are released)"
     for rel in order:
         if rel == "participants.tsv":
             spec = cfg.get("participants")
@@ -256,12 +405,13 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
         if cfg.get("parquet", False):
             result.table.astype("string").to_parquet(writer.path(rel[:-4] + ".parquet"), index=False)
     epsilon, delta = noise.check_budget(specs, budget.get("epsilon"), budget.get("delta"))
-    summary["epsilon_spent"] = epsilon
+    summary["epsilon_spent"] = epsilon + aggregate_epsilon
     summary["delta_spent"] = delta
     summary["participants"] = summary["tables"].get("participants.tsv", {})
     summary["quasi_identifiers"] = summary["participants"].get("quasi_identifiers", [])
     summary["sensitive"] = summary["participants"].get("sensitive_columns", [])
-    if noise_store is not None:
-        noise_store.save()
+    noise.check_person_budget(noise_store, budget.get("person_epsilon"), budget.get("person_delta"))
+    summary["ledger"] = noise_store.summary()
+    noise_store.save()
     writer.risk(risk_section(summary, cfg))
     return summary

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..subjects import SubjectRecord
 
-ROLES = ("drop", "pseudonym", "hash", "mask", "date", "quasi", "sensitive", "noise", "bucket", "keep")
+ROLES = ("drop", "pseudonym", "hash", "mask", "date", "quasi", "sensitive", "noise", "bucket", "keep", "pram", "geo",
+         "set")
 
 
 class RoleError(ValueError):
@@ -78,10 +79,23 @@ def bucket(values: pd.Series, key: bytes, buckets: int | None, name: str, table_
     return values.map(table)
 
 
-def mask(values: pd.Series, keep_last: int) -> pd.Series:
-    """Keep the last N characters, replacing the others with `*` (e.g. ***-***-1234 style)."""
-    n = int(keep_last)
-    return values.map(lambda v: "*" * max(len(str(v)) - n, 0) + (str(v)[-n:] if n > 0 else ""), na_action="ignore")
+def mask(values: pd.Series, keep_last: int, keep_first: int = 0, char: str = "*",
+         keep_separators: bool = True) -> pd.Series:
+    """Format-preserving mask: letters and digits become `char` except the first/last N of them; separators (anything
+    else: `-`, spaces, `+`, `(`) stay, so `123-45-6789` becomes `***-**-6789`. With `keep_separators: false` every
+    character counts (the old `*******6789`). A value with no more characters than are kept is masked whole."""
+    first, last = int(keep_first), int(keep_last)
+
+    def one(value: Any) -> str:
+        text = str(value)
+        slots = [i for i, ch in enumerate(text) if ch.isalnum() or not keep_separators]
+        kept = set(slots[:first]) | set(slots[len(slots) - last:] if last else [])
+        if len(kept) >= len(slots):  # a value too short to mask is masked whole, never released as is
+            kept = set()
+        masked = set(slots) - kept
+        return "".join(char if i in masked else ch for i, ch in enumerate(text))
+
+    return values.map(one, na_action="ignore")
 
 
 def dates(values: pd.Series, options: Mapping[str, Any], shifts: pd.Series | None, name: str, table_name: str
