@@ -99,6 +99,7 @@ def build_needles(identifiers: dict, allow: Iterable[str] = ()) -> list[Needle]:
 
 
 SUBJECT_LABEL = re.compile(r"sub-([a-z0-9]+)")
+_DECIMAL = re.compile(r"[+-]?\d+[.,]\d+")
 _DIGIT_RUN = re.compile(r"\+?\d+(?:[ \t.\-/()]{1,3}\d+)*")
 
 
@@ -155,9 +156,12 @@ class Scanner:
             self._text(fold(text), label, encoding, found)
             self._structure_text(text, label, found)
         else:
-            self._raw(data, label, found)
+            kept = []
             for where, value, keyword in _structured_values(data, label):
                 self._value(value, label, where, found, keyword=keyword)
+                if keyword in KEPT_ATTRIBUTES:
+                    kept.append(fold(value))
+            self._raw(data, label, found, " ".join(kept))
         return found.hits
 
     def scan_name(self, relpath: str) -> list[Hit]:
@@ -173,13 +177,15 @@ class Scanner:
         return hits
 
     # -- the three ways ------------------------------------------------------------------------------------------
-    def _raw(self, data: bytes, label: str, found: "_Found") -> None:
+    def _raw(self, data: bytes, label: str, found: "_Found", kept: str = "") -> None:
+        """Long needles in raw bytes; in a structured file, a place or organisation that a purposely kept attribute
+        holds (`kept`, folded) is left to the structure scan."""
         if not len(self.automaton):
             return
         haystack = data.lower().decode("latin-1")
         for end, (index, encoding, length) in self.automaton.iter(haystack):
             needle = self.needles[index]
-            if len(needle.text) < MIN_BINARY:
+            if len(needle.text) < MIN_BINARY or needle.kind not in ALWAYS_KINDS and needle.text in kept:
                 continue
             start = end - length + 1
             if _bounded(haystack, start, end, encoding) and in_scope(needle, label, haystack, start, end):
@@ -205,6 +211,8 @@ class Scanner:
                     found.add(needle, index, encoding, start, where)
         if len(self.numbers):
             for run in _DIGIT_RUN.finditer(view):
+                if _DECIMAL.fullmatch(run.group()):
+                    continue  # 58.94141537 is a measurement, not a number written in groups
                 groups = re.findall(r"\d+", run.group())
                 joined = "".join(groups)
                 bounds = {0}
