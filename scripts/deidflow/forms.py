@@ -253,6 +253,8 @@ def _postcode_forms(value: str) -> Iterator[tuple[str, str, bool]]:
     compact = re.sub(r"[\s-]", "", value)
     if compact != value:
         yield "postcode", compact, False
+    if compact.isdigit() and len(compact) >= MIN_DIGITS:
+        yield "postcode", compact, True
 
 
 def _phone_forms(value: str) -> Iterator[tuple[str, str, bool]]:

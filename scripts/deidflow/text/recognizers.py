@@ -9,6 +9,7 @@ from faker.providers.address.en_US import Provider as _UsAddress
 from presidio_analyzer import Pattern, PatternRecognizer
 
 from ..forms import base_kind, forms, letter_variants
+from .surrogates import WRITTEN_DATE
 
 # Identifier kinds (workflow/schemas identifiers.columns) -> the entity type a match is replaced as.
 KIND_ENTITY = {
@@ -37,8 +38,16 @@ STREET = (
 
 
 def pattern_recognizers() -> list[PatternRecognizer]:
-    """Postcode, street address and national-ID recognizers (scores are Presidio confidences; context raises them)."""
+    """Postcode, street address, national-ID and written-date recognizers (scores are Presidio confidences; context
+    raises them). A whole written date ("Monday the 4th of January 2021") is one span, so the day is shifted with
+    the month and year (the model alone tags only "January 2021")."""
     return [
+        PatternRecognizer(
+            supported_entity="DATE_TIME",
+            name="WrittenDateRecognizer",
+            patterns=[Pattern("written_date", WRITTEN_DATE.pattern, 0.9)],
+            global_regex_flags=re.MULTILINE,
+        ),
         PatternRecognizer(
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
@@ -78,7 +87,14 @@ _FORM_ENTITY = {"town": "LOCATION", "postcode": "POSTCODE"}
 
 
 class DigitTerm(str):
-    """A deny-list digit sequence (a phone or ID number), matched with any separators between its digits."""
+    """A deny-list digit sequence (a phone or ID number), matched with any separators between its digits (a key of
+    its own beside the same digits as a literal term)."""
+
+    def __hash__(self) -> int:
+        return hash(("digits", str(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DigitTerm) and str.__eq__(self, other)
 
 
 def deny_terms(values: Iterable[Mapping[str, str]], extra: Iterable[str] = (),
