@@ -5,6 +5,7 @@ from deidflow.provenance import job
 from deidflow.risk.leaks_section import leak_scan_section
 
 with job(snakemake) as log:
-    section = leak_scan_section(snakemake.input.parts, snakemake.input.identifiers, snakemake.params.enabled)
+    section = leak_scan_section(snakemake.input.parts, snakemake.input.identifiers, snakemake.params.enabled,
+                                snakemake.params.allow_list)
     atomic_write_json(snakemake.output[0], section)
     log.info("leak scan: %s", section["metrics"])

@@ -167,6 +167,32 @@ def test_dicom_header_values_join_the_deny_list_whole():
         {"value": "(836) 421-5943", "kind": "phone"},
     ]
     terms = deny_terms(items)
-    assert terms["South Benjaminview General Hospital"] == "ORGANIZATION"
-    assert "General" not in terms and "Hospital" not in terms  # an institution is kept whole
-    assert terms["Ramirez"] == "PERSON" and terms["Jackie"] == "PERSON"
+    assert terms["south benjaminview general hospital"] == "ORGANIZATION"
+    assert "general" not in terms and "hospital" not in terms  # an institution is kept whole
+    assert terms["ramirez"] == "PERSON" and terms["jackie"] == "PERSON"
+
+
+def test_whole_written_dates_are_one_span_shifted_in_their_own_style(run):
+    out = run(b"Participant: I was admitted on Monday the 4th of January 2021, discharged 4th Jan '21, "
+              b"seen again on January 9th, 2021 and on the 31st of February 2021.\n").text
+    assert "Wednesday the 3rd of February 2021" in out and "3rd Feb '21" in out and "February 8th, 2021" in out
+    assert "4th" not in out and "9th" not in out and "January" not in out and "Monday" not in out
+    assert "[DATE]" in out  # no 31st of February: the unparseable date is tagged, not left
+
+
+def test_address_parts_joined_names_and_diacritics_from_the_forms_are_replaced(engine):
+    items = [{"value": "Rua das Flores 88, 4050-262 Porto", "kind": "address"},
+             {"value": "José Bóthar", "kind": "name"}]
+    cfg = TextConfig()
+    deny, check = study_deny(items, cfg)
+    text = ("Participant: I live at Rua das Flores 88 in Porto, post code 4050 262. Write to Jose Bothar, "
+            "J. Bóthar or JoseBothar; BÓTHAR signs as jose_bothar.\n")
+    out = deidentify_bytes(text.encode(), "x.txt", engine, deny, check, Surrogates("ab12"), cfg).text
+    for value in ("Flores", "Porto", "4050", "Jose", "Bothar", "Bóthar", "BÓTHAR", "jose_bothar", "JoseBothar"):
+        assert value not in out, value
+
+
+def test_utf16_without_a_byte_order_mark_is_decoded_and_the_name_replaced(run):
+    result = run("Interviewer: Good morning Rosalind Whitfield.\n".encode("utf-16-le"))
+    assert result.error is None and result.encoding == "utf-16-le"
+    assert "Rosalind" not in result.text and "Whitfield" not in result.text

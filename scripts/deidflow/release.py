@@ -255,8 +255,8 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
         crate.metadata.write(tmp)
         path = Path(tmp) / "ro-crate-metadata.json"
         text = path.read_bytes()
-        hits = Scanner(build_needles(collect_identifiers(identifiers, part_dirs))).scan_file(
-            path, "ro-crate-metadata.json")
+        scanner = Scanner(build_needles(collect_identifiers(identifiers, part_dirs)))
+        hits = [h for h in scanner.scan_file(path, "ro-crate-metadata.json") if h.blocking]
     problems = crate_problems(json.loads(text), context)
     return {
         "section": "release",
@@ -292,7 +292,7 @@ def assemble_release(
         metadata = tmp / "ro-crate-metadata.json"
         # the same checks ran before the gate (release_check_section); this is the safety net for the records of
         # the jobs that ran after it (risk_report, gate), which are described the same way
-        hits = scanner.scan_file(metadata, "ro-crate-metadata.json")
+        hits = [h for h in scanner.scan_file(metadata, "ro-crate-metadata.json") if h.blocking]
         problems = crate_problems(read_json(metadata), context or CrateContext())
         if hits or problems:
             raise ReleaseError("ro-crate-metadata.json would carry identifiers or paths: "

@@ -15,6 +15,7 @@ rule leak_scan:
         "../../envs/core.yaml"
     params:
         enabled=config["risk"]["leak_scan"],
+        allow_list=config["text"]["allow_list"],
     script:
         "../../scripts/leak_scan.py"
 

@@ -3,10 +3,11 @@ released byte (file names, decompressed .gz/.zip members and Parquet cells inclu
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import io
+import json
 import re
+import struct
 import zipfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -14,22 +15,37 @@ from typing import Iterable, Iterator
 
 import ahocorasick
 
-MIN_TEXT = 4  # shortest value searched in text files
-MIN_BINARY = 8  # shortest value searched in binary content (shorter ones match random bytes)
+from ..forms import MIN_DIGITS, fold, forms
+
+MIN_TEXT = 4  # shortest value searched as a substring of text
+MIN_BINARY = 8  # shortest value searched in raw binary content (shorter ones match random bytes)
+MIN_EQUAL = 3  # shortest value compared by equality with a structured file's values (DICOM elements, cells, ...)
 SCOPED_KINDS = ("date",)  # kinds whose hits count only where their subject is (see `in_scope`)
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+SCOPED_FORMS = ("postcode",)  # forms that are a handful of digits, scoped like dates
+# Kinds that count wherever they are; the others (places, organisations, free text) are not flagged in DICOM elements
+# that the profile keeps on purpose (a Manufacturer equal to an institution's name is no leak).
+ALWAYS_KINDS = ("name", "id", "date", "email", "phone", "subject_label", "address", "postcode")
+KEPT_ATTRIBUTES = frozenset({
+    "Manufacturer", "ManufacturerModelName", "Modality", "BodyPartExamined", "SoftwareVersions", "ImageType",
+    "ScanningSequence", "SequenceVariant", "ScanOptions", "MRAcquisitionType", "SequenceName", "PatientSex",
+    "PhotometricInterpretation", "TransferSyntaxUID", "SpecificCharacterSet", "ConversionType", "Laterality",
+    "PatientPosition", "ReceiveCoilName", "TransmitCoilName", "ImagedNucleus", "PulseSequenceName",
+})
+TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT", "DS", "IS"})
 MAX_DECOMPRESSED = 2 << 30
 
 
 @dataclass(frozen=True)
 class Needle:
-    text: str  # the variant searched (lower case)
+    text: str  # the folded form searched (or a digit sequence, when `digits`)
     kind: str
     column: str
     subject: str  # pseudonym of the subject it belongs to ("" for study-wide values)
-    form: str  # which variant: as-is, dicom-name, digits, iso-date, ...
+    form: str  # which form: as-is, token, joined, digits, iso-date, ... (deidflow.forms)
     owners: frozenset[str] = frozenset()  # dates: every subject whose value it is (see `in_scope`)
+    blocking: bool = True  # False: a common word or allow-listed form, reported but not failing the gate
+    reason: str = ""
+    digits: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,73 +57,50 @@ class Hit:
     form: str
     encoding: str
     offset: int
+    blocking: bool = True
+    where: str = ""  # the structured place (DICOM element, JSON key, TSV column, NIfTI field), if any
+    reason: str = ""
 
     def describe(self) -> str:
-        where = f"{self.file} at byte {self.offset}" if self.offset >= 0 else f"file name {self.file}"
+        if self.where:
+            place = f"{self.file} in {self.where}"
+        else:
+            place = f"{self.file} at byte {self.offset}" if self.offset >= 0 else f"file name {self.file}"
         owner = f" of sub-{self.subject}" if self.subject else ""
-        return f"{self.column} ({self.kind}, {self.form}, {self.encoding}){owner} found in {where}"
+        note = f" [reported, not blocking: {self.reason}]" if not self.blocking else ""
+        return f"{self.column} ({self.kind}, {self.form}, {self.encoding}){owner} found in {place}{note}"
 
 
-def variants(value: str, kind: str) -> Iterator[tuple[str, str]]:
-    """(form, text) variants of one identifier value: the ways it could be written somewhere."""
-    value = value.strip()
-    yield "as-is", value
-    if kind == "name":
-        tokens = value.replace(",", " ").split()
-        if len(tokens) >= 2:
-            first, last = tokens[0], tokens[-1]
-            yield "dicom-name", f"{last}^{first}"
-            yield "last-first", f"{last}, {first}"
-            yield "dicom-name-full", "^".join([last, *tokens[:-1]])
-    elif kind == "phone":
-        digits = re.sub(r"\D", "", value)
-        yield "digits", digits
-        if len(digits) == 10:
-            a, b, c = digits[:3], digits[3:6], digits[6:]
-            for sep in ("-", ".", " "):
-                yield f"phone{sep!r}", f"{a}{sep}{b}{sep}{c}"
-            yield "e164", f"+1{digits}"
-    elif kind == "id":
-        digits = re.sub(r"\D", "", value)
-        if digits != value:
-            yield "digits", digits
-    elif kind == "date":
-        try:
-            day = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return
-        yield "iso", day.isoformat()
-        yield "dicom-date", day.strftime("%Y%m%d")
-        yield "us-date", day.strftime("%m/%d/%Y")
-        yield "eu-date", day.strftime("%d/%m/%Y")
-        yield "dotted-date", day.strftime("%d.%m.%Y")
-        yield "long-date", f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
-        yield "long-date-eu", f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-    elif kind == "address":
-        first_line = re.split(r"\s+(?:Apt\.?|Suite|Unit|#)\s*", value)[0]
-        if first_line != value:
-            yield "street", first_line
-
-
-def build_needles(identifiers: dict) -> list[Needle]:
-    """All needles for an identifiers document ({"subjects": {p: [..]}, "global": [..]}, extra parts' values too)."""
-    needles: dict[tuple[str, str], Needle] = {}
+def build_needles(identifiers: dict, allow: Iterable[str] = ()) -> list[Needle]:
+    """All needles for an identifiers document ({"subjects": {p: [..]}, "global": [..]}, extra parts' values too):
+    every form of every value (`deidflow.forms`); `allow` is the study's allow-list (text.allow_list)."""
+    allow = tuple(allow)
+    needles: dict[tuple[str, str, bool], Needle] = {}
     items: list[tuple[str, dict]] = [(p, i) for p, values in identifiers.get("subjects", {}).items() for i in values]
     items += [("", i) for i in identifiers.get("global", [])]
-    owners: dict[tuple[str, str], set[str]] = {}
+    owners: dict[tuple[str, str, bool], set[str]] = {}
     for subject, item in items:
-        for form, text in variants(str(item["value"]), item["kind"]):
-            low = text.lower()
-            if len(low) < MIN_TEXT or low.isdigit() and len(low) < 5:
+        for form in forms(str(item["value"]), item["kind"], allow):
+            low = form.text
+            if form.digits and len(low) < MIN_DIGITS or len(low) < MIN_EQUAL:
                 continue
-            needles.setdefault((low, item["kind"]), Needle(low, item["kind"], item.get("column", ""), subject, form))
-            owners.setdefault((low, item["kind"]), set()).add(subject.lower())
-    scoped = [replace(n, owners=frozenset(owners[(n.text, n.kind)])) if n.kind in SCOPED_KINDS
-              and "" not in owners[(n.text, n.kind)] else n for n in needles.values()]
-    return sorted(scoped, key=lambda n: (n.text, n.kind))
+            key = (low, item["kind"], form.digits)
+            old = needles.get(key)
+            if old is None or form.blocking and not old.blocking:
+                needles[key] = Needle(low, item["kind"], item.get("column", ""), subject, form.form,
+                                      blocking=form.blocking, reason=form.reason, digits=form.digits)
+            owners.setdefault(key, set()).add(subject.lower())
+    scoped = []
+    for key, n in needles.items():
+        if (n.kind in SCOPED_KINDS or n.form in SCOPED_FORMS) and "" not in owners[key]:
+            n = replace(n, owners=frozenset(owners[key]))
+        scoped.append(n)
+    return sorted(scoped, key=lambda n: (n.text, n.kind, n.digits))
 
 
 SUBJECT_LABEL = re.compile(r"sub-([a-z0-9]+)")
+_DECIMAL = re.compile(r"[+-]?\d+[.,]\d+")
+_DIGIT_RUN = re.compile(r"\+?\d+(?:[ \t.\-/()]{1,3}\d+)*")
 
 
 def in_scope(needle: Needle, label: str, haystack: str, start: int, end: int) -> bool:
@@ -120,48 +113,60 @@ def in_scope(needle: Needle, label: str, haystack: str, start: int, end: int) ->
     if in_path:
         return bool(in_path & needle.owners)
     line = haystack[haystack.rfind("\n", 0, start) + 1:max(haystack.find("\n", end), end)]
-    on_line = set(SUBJECT_LABEL.findall(line))
+    on_line = set(SUBJECT_LABEL.findall(line.lower()))
     return not on_line or bool(on_line & needle.owners)
 
 
 class Scanner:
-    """An Aho-Corasick automaton over the needles in UTF-8 and UTF-16 (LE/BE), searched case-insensitively."""
+    """Needles searched three ways: raw bytes (UTF-8 and UTF-16 LE/BE, long needles only in binary content), the
+    decoded and folded text of text files, and the values of structured files (DICOM elements at any depth, NIfTI
+    header fields and extensions, JSON values, TSV cells, image metadata), where short values are compared too."""
 
     def __init__(self, needles: list[Needle]):
         self.needles = needles
-        self.automaton = ahocorasick.Automaton()
+        self.automaton = ahocorasick.Automaton()  # raw bytes (as latin-1 text)
+        self.text = ahocorasick.Automaton()  # folded text
+        self.numbers = ahocorasick.Automaton()  # digit sequences
+        self.exact: dict[str, list[int]] = {}
         for index, needle in enumerate(needles):
-            for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
-                key = needle.text.encode(encoding).decode("latin-1")
-                self.automaton.add_word(key, (index, encoding, len(key)))
-        if needles:
-            self.automaton.make_automaton()
+            if needle.digits:
+                self.numbers.add_word(needle.text, (index, len(needle.text)))
+                continue
+            self.exact.setdefault(needle.text, []).append(index)
+            if len(needle.text) < MIN_TEXT or needle.text.isdigit() and len(needle.text) < 5:
+                continue
+            self.text.add_word(needle.text, (index, len(needle.text)))
+            if needle.text.isascii():
+                for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+                    key = needle.text.encode(encoding).decode("latin-1")
+                    self.automaton.add_word(key, (index, encoding, len(key)))
+        for automaton in (self.automaton, self.text, self.numbers):
+            if len(automaton):
+                automaton.make_automaton()
 
     def scan_bytes(self, data: bytes, label: str) -> list[Hit]:
-        """Hits in one blob: short needles only where the blob is text, and only at word boundaries."""
+        """Hits in one blob: text is decoded (any Unicode encoding, with or without a byte-order mark) and folded;
+        binary content is searched raw for long needles and by its structure for every needle."""
         if not self.needles or not data:
             return []
-        is_text = _looks_like_text(data)
-        haystack = data.lower().decode("latin-1")
-        hits, seen = [], set()
-        for end, (index, encoding, length) in self.automaton.iter(haystack):
-            needle = self.needles[index]
-            if not is_text and len(needle.text) < MIN_BINARY:
-                continue
-            start = end - length + 1
-            if not _bounded(haystack, start, end, encoding):
-                continue
-            if not in_scope(needle, label, haystack, start, end):
-                continue
-            if (index, encoding) in seen:
-                continue
-            seen.add((index, encoding))
-            hits.append(Hit(label, needle.kind, needle.column, needle.subject, needle.form, encoding, start))
-        return hits
+        found = _Found(label)
+        decoded = _decode_text(data)
+        if decoded is not None:
+            text, encoding = decoded
+            self._text(fold(text), label, encoding, found)
+            self._structure_text(text, label, found)
+        else:
+            kept = []
+            for where, value, keyword in _structured_values(data, label):
+                self._value(value, label, where, found, keyword=keyword)
+                if keyword in KEPT_ATTRIBUTES:
+                    kept.append(fold(value))
+            self._raw(data, label, found, " ".join(kept))
+        return found.hits
 
     def scan_name(self, relpath: str) -> list[Hit]:
         hits = self.scan_bytes(relpath.encode("utf-8"), relpath)
-        return [Hit(h.file, h.kind, h.column, h.subject, h.form, h.encoding, -1) for h in hits]
+        return [replace(h, offset=-1, where="") for h in hits]
 
     def scan_file(self, path: Path, relpath: str) -> list[Hit]:
         """Hits in a file's bytes, and in its decompressed content for .gz, .zip and .parquet."""
@@ -170,6 +175,215 @@ class Scanner:
         for label, content in _expanded(data, relpath):
             hits += self.scan_bytes(content, label)
         return hits
+
+    # -- the three ways ------------------------------------------------------------------------------------------
+    def _raw(self, data: bytes, label: str, found: "_Found", kept: str = "") -> None:
+        """Long needles in raw bytes; in a structured file, a place or organisation that a purposely kept attribute
+        holds (`kept`, folded) is left to the structure scan."""
+        if not len(self.automaton):
+            return
+        haystack = data.lower().decode("latin-1")
+        for end, (index, encoding, length) in self.automaton.iter(haystack):
+            needle = self.needles[index]
+            if len(needle.text) < MIN_BINARY or needle.kind not in ALWAYS_KINDS and needle.text in kept:
+                continue
+            start = end - length + 1
+            if _bounded(haystack, start, end, encoding) and in_scope(needle, label, haystack, start, end):
+                found.add(needle, index, encoding, start)
+
+    def _text(self, view: str, label: str, encoding: str, found: "_Found", where: str = "",
+              kind_filter: tuple[str, ...] | None = None, context: str = "") -> None:
+        """Needles as whole words in folded text, and digit needles across separators. `context` (a table row)
+        decides the scope of a structured value's hits."""
+
+        def scoped(needle: Needle, start: int, end: int) -> bool:
+            if context:
+                return in_scope(needle, label, context, 0, len(context))
+            return in_scope(needle, label, view, start, end)
+
+        if len(self.text):
+            for end, (index, length) in self.text.iter(view):
+                needle = self.needles[index]
+                start = end - length + 1
+                if kind_filter is not None and needle.kind not in kind_filter:
+                    continue
+                if _word_edge(view, start - 1) and _word_edge(view, end + 1) and scoped(needle, start, end):
+                    found.add(needle, index, encoding, start, where)
+        if len(self.numbers):
+            for run in _DIGIT_RUN.finditer(view):
+                if _DECIMAL.fullmatch(run.group()):
+                    continue  # 58.94141537 is a measurement, not a number written in groups
+                groups = re.findall(r"\d+", run.group())
+                joined = "".join(groups)
+                bounds = {0}
+                for group in groups:
+                    bounds.add(max(bounds) + len(group))
+                for end, (index, length) in self.numbers.iter(joined):
+                    start = end - length + 1
+                    needle = self.needles[index]
+                    if start in bounds and end + 1 in bounds and scoped(needle, run.start(), run.end()):
+                        found.add(needle, index, encoding, run.start(), where)
+
+    def _value(self, value: str, label: str, where: str, found: "_Found", context: str = "",
+               keyword: str = "") -> None:
+        """One structured value: equal to a needle (however short), or containing one as a word."""
+        view = " ".join(fold(value).split())
+        if not view:
+            return
+        kinds = ALWAYS_KINDS if keyword in KEPT_ATTRIBUTES else None
+        candidates = {view, view.strip(".,;:")}
+        if "^" in view or "=" in view:  # a DICOM person name's components
+            candidates |= {p.strip() for p in re.split(r"[\^=]", view)}
+        if re.fullmatch(r"\d{8}(\d{4,6}(\.\d+)?)?([+-]\d{4})?", view):  # DICOM DA/DT: the date part
+            candidates.add(view[:8])
+        for text in candidates:
+            for index in self.exact.get(text, ()):
+                needle = self.needles[index]
+                scope = context or view
+                if (kinds is None or needle.kind in kinds) and in_scope(needle, label, scope, 0, len(scope)):
+                    found.add(needle, index, "value", -1, where)
+        self._text(view, label, "value", found, where, kinds, context)
+
+    def _structure_text(self, text: str, label: str, found: "_Found") -> None:
+        lower = label.lower().split(" (")[0]
+        if lower.endswith(".json"):
+            try:
+                document = json.loads(text)
+            except ValueError:
+                return
+            for where, value in _json_values(document, ""):
+                self._value(value, label, where, found)
+        elif lower.endswith((".tsv", ".csv", ".tsv (cells)")) or label.endswith("(cells)"):
+            sep = "," if lower.endswith(".csv") else "\t"
+            lines = text.splitlines()
+            header = lines[0].split(sep) if lines else []
+            for row in lines[1:]:
+                for column, cell in zip(header, row.split(sep)):
+                    self._value(cell, label, f"column {column!r}", found, context=row)
+
+
+class _Found:
+    """Hits in one blob, one per needle and encoding."""
+
+    def __init__(self, label: str):
+        self.label, self.hits, self.seen = label, [], set()
+
+    def add(self, needle: Needle, index: int, encoding: str, offset: int, where: str = "") -> None:
+        key = (index, "structure" if where else encoding)
+        if key in self.seen or (index, encoding) in self.seen:
+            return
+        self.seen.add(key)
+        self.hits.append(Hit(self.label, needle.kind, needle.column, needle.subject, needle.form, encoding, offset,
+                             needle.blocking, where, needle.reason))
+
+
+def _word_edge(view: str, i: int) -> bool:
+    return i < 0 or i >= len(view) or not view[i].isalnum()
+
+
+def _decode_text(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) when the blob is text in a Unicode encoding (BOM or not), else None."""
+    from ..text.encoding import sniff_unicode
+
+    return sniff_unicode(data)
+
+
+def _json_values(node, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _json_values(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _json_values(value, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield f"JSON {path or 'value'}", node
+
+
+def _structured_values(data: bytes, label: str) -> Iterator[tuple[str, str, str]]:
+    """(where, value, DICOM keyword or "") for every text value of a binary file whose structure we know."""
+    if data[128:132] == b"DICM" or label.lower().endswith(".dcm"):
+        yield from _dicom_values(data)
+    elif len(data) >= 348 and _nifti_header_size(data) in (348, 540):
+        yield from ((where, value, "") for where, value in _nifti_values(data))
+    elif data[:3] == b"\xff\xd8\xff" or data[:8] == b"\x89PNG\r\n\x1a\n" or data[:4] in (b"II*\x00", b"MM\x00*"):
+        yield from ((where, value, "") for where, value in _image_values(data))
+
+
+def _dicom_values(data: bytes) -> Iterator[tuple[str, str, str]]:
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=True, stop_before_pixels=True)
+        elements = list(ds.iterall())
+    except Exception:  # not parseable as DICOM: the raw scan still ran
+        return
+    for elem in elements:
+        try:
+            vr, value = elem.VR, elem.value
+        except Exception:
+            continue
+        if vr not in TEXT_VRS and vr != "UN" or value is None:
+            continue
+        if isinstance(value, bytes):
+            text = value.decode("latin-1")
+            if sum(c.isprintable() for c in text) < 0.9 * len(text):
+                continue
+            values = [text.strip(" \x00")]
+        else:
+            values = [str(v) for v in (value if isinstance(value, (list, tuple)) or type(value).__name__ ==
+                                       "MultiValue" else [value])]
+        tag = f"({elem.tag.group:04X},{elem.tag.element:04X})"
+        where = f"DICOM element {tag} {elem.keyword or 'private'}".strip()
+        for text in values:
+            yield where, text, elem.keyword
+
+
+def _nifti_header_size(data: bytes) -> int:
+    little = struct.unpack("<i", data[:4])[0]
+    return little if little in (348, 540) else struct.unpack(">i", data[:4])[0]
+
+
+def _nifti_values(data: bytes) -> Iterator[tuple[str, str]]:
+    size = _nifti_header_size(data)
+    endian = "<" if struct.unpack("<i", data[:4])[0] == size else ">"
+    fields = {"db_name": (4, 18), "descrip": (148, 80), "aux_file": (228, 24), "intent_name": (328, 16)} \
+        if size == 348 else {"descrip": (240, 80), "aux_file": (320, 24), "intent_name": (508, 16)}
+    for name, (offset, length) in fields.items():
+        text = data[offset:offset + length].split(b"\x00")[0].decode("latin-1").strip()
+        if text:
+            yield f"NIfTI header {name}", text
+    vox_offset = int(struct.unpack(endian + ("f" if size == 348 else "q"), data[108:112] if size == 348
+                                   else data[168:176])[0])
+    pos = size + 4
+    if len(data) > size and data[size:size + 1] != b"\x00":
+        while pos + 8 <= min(len(data), vox_offset or len(data)):
+            esize, ecode = struct.unpack(endian + "ii", data[pos:pos + 8])
+            if esize < 16 or esize % 16:
+                break
+            content = data[pos + 8:pos + esize].rstrip(b"\x00")
+            yield f"NIfTI extension (code {ecode})", content.decode("utf-8", "replace")
+            pos += esize
+
+
+def _image_values(data: bytes) -> Iterator[tuple[str, str]]:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            info = dict(image.info)
+            exif = dict(image.getexif())
+    except Exception:
+        return
+    for key, value in info.items():
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str):
+            yield f"image metadata {key}", value
+    for tag, value in exif.items():
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str):
+            yield f"EXIF tag {tag}", value
 
 
 def _bounded(haystack: str, start: int, end: int, encoding: str) -> bool:
@@ -190,28 +404,6 @@ def _alnum(chunk: str, encoding: str) -> bool:
     else:
         char = chunk[1] if chunk[0] == "\x00" else ""
     return bool(char) and char.isascii() and char.isalnum()
-
-
-def _looks_like_text(data: bytes) -> bool:
-    sample = data[:65536]
-    if b"\x00" in sample:
-        return sample.count(b"\x00") > len(sample) // 3 and _utf16_text(sample)
-    try:
-        sample.decode("utf-8")
-        return True
-    except UnicodeDecodeError as err:
-        return err.start > len(sample) - 4  # a multi-byte character cut at the sample's end
-
-
-def _utf16_text(sample: bytes) -> bool:
-    for encoding in ("utf-16-le", "utf-16-be"):
-        try:
-            text = sample[: len(sample) // 2 * 2].decode(encoding)
-            if sum(c.isprintable() or c.isspace() for c in text) > 0.95 * len(text):
-                return True
-        except UnicodeDecodeError:
-            continue
-    return False
 
 
 def _expanded(data: bytes, relpath: str) -> Iterator[tuple[str, bytes]]:

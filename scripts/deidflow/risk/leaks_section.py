@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from ..forms import base_kind
 from ..io import read_json
 from ..parts import IDENTIFIERS, part_files
 from .leaks import Scanner, build_needles, hits_to_json
@@ -21,7 +22,7 @@ def collect_identifiers(identifiers_json: str | Path, part_dirs: Iterable[str | 
         if extra.is_file():
             subject = read_json(Path(part) / "manifest.json").get("subject") or ""
             for item in read_json(extra)["values"]:
-                entry = {"value": item["value"], "kind": _kind(item["kind"]), "column": item["kind"]}
+                entry = {"value": item["value"], "kind": base_kind(item["kind"]), "column": item["kind"]}
                 if subject:
                     ids["subjects"].setdefault(subject, []).append(entry)
                 else:
@@ -29,23 +30,13 @@ def collect_identifiers(identifiers_json: str | Path, part_dirs: Iterable[str | 
     return ids
 
 
-def _kind(kind: str) -> str:
-    """Part identifier kinds look like 'dicom:PatientName'; map the well-known ones to the scan's variant kinds."""
-    base = kind.split(":")[-1].lower()
-    if "name" in base and "institution" not in base and "station" not in base:
-        return "name"
-    if "date" in base and "time" not in base:
-        return "date"
-    if "phone" in base or "telephone" in base:
-        return "phone"
-    return "other"
-
-
-def leak_scan_section(part_dirs: Iterable[str | Path], identifiers_json: str | Path, enabled: bool = True) -> dict:
-    """Scan every file every part will release (and its path) for every known identifier value."""
+def leak_scan_section(part_dirs: Iterable[str | Path], identifiers_json: str | Path, enabled: bool = True,
+                      allow: Iterable[str] = ()) -> dict:
+    """Scan every file every part will release (and its path) for every known identifier in every written form.
+    A hit on a common-word or allow-listed form (`allow`: text.allow_list) is reported without failing the gate."""
     part_dirs = list(part_dirs)
     ids = collect_identifiers(identifiers_json, part_dirs)
-    needles = build_needles(ids)
+    needles = build_needles(ids, allow)
     scanner = Scanner(needles)
     hits, files, size = [], 0, 0
     if enabled:
@@ -55,17 +46,32 @@ def leak_scan_section(part_dirs: Iterable[str | Path], identifiers_json: str | P
                 size += path.stat().st_size
                 hits += scanner.scan_name(rel)
                 hits += scanner.scan_file(path, rel)
-    detail = "no identifier value found" if not hits else "; ".join(h.describe() for h in hits[:MAX_LISTED])
+    blocking = [h for h in hits if h.blocking]
+    reported = [h for h in hits if not h.blocking]
+    detail = "no identifier value found" if not blocking else "; ".join(h.describe() for h in blocking[:MAX_LISTED])
+    checks = [
+        {
+            "name": "no known identifier in the release",
+            "passed": not blocking if enabled else True,
+            "detail": detail if enabled else "leak scan disabled by risk.leak_scan: false",
+        }
+    ]
+    if reported:
+        checks.append({
+            "name": "identifier forms that are common words or allow-listed (reported, not blocking)",
+            "passed": True,
+            "detail": "; ".join(h.describe() for h in reported[:MAX_LISTED]),
+        })
+    tables = [{"title": "Leaks found", "rows": hits_to_json(blocking[:1000])}] if blocking else []
+    if reported:
+        tables.append({"title": "Common-word or allow-listed forms found (not blocking)",
+                       "rows": hits_to_json(reported[:1000])})
     return {
         "section": "leaks",
         "title": "Leak scan of every released byte",
-        "metrics": {"files_scanned": files, "bytes_scanned": size, "needles": len(needles), "hits": len(hits)},
-        "checks": [
-            {
-                "name": "no known identifier in the release",
-                "passed": not hits if enabled else True,
-                "detail": detail if enabled else "leak scan disabled by risk.leak_scan: false",
-            }
-        ],
-        "tables": [{"title": "Leaks found", "rows": hits_to_json(hits[:1000])}] if hits else [],
+        "metrics": {"files_scanned": files, "bytes_scanned": size, "needles": len(needles),
+                    "needles_not_blocking": sum(not n.blocking for n in needles), "hits": len(blocking),
+                    "hits_not_blocking": len(reported)},
+        "checks": checks,
+        "tables": tables,
     }

@@ -146,7 +146,7 @@ def deidentify_bytes(data: bytes, name: str, engine: AnalyzerEngine, deny: list,
 
 def study_deny(items: Iterable[Mapping[str, str]], cfg: TextConfig) -> tuple[list, re.Pattern | None]:
     """Ad-hoc recognizers for a subject's known identifiers and a regex that re-checks the output for them."""
-    terms = deny_terms(items, cfg.deny_list)
+    terms = deny_terms(items, cfg.deny_list, cfg.allow_list)
     if not terms:
         return [], None
     recognizers = deny_recognizer(terms)

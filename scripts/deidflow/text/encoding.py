@@ -1,4 +1,4 @@
-"""Decode transcript bytes: BOM first, then strict UTF-8, then a confident charset guess; otherwise fail clearly."""
+"""Decode transcript bytes: BOM first, then UTF-16/32 without a BOM, then strict UTF-8, then a confident charset guess; otherwise fail clearly."""
 
 from __future__ import annotations
 
@@ -16,6 +16,49 @@ _BOMS = [
 _ALLOWED_GUESSES = {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "utf_16", "ascii"}
 
 
+_WIDE = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
+
+
+def _mostly_text(text: str) -> bool:
+    return bool(text) and sum(c.isprintable() or c in "\r\n\t" for c in text) > 0.95 * len(text)
+
+
+def sniff_wide(data: bytes) -> str | None:
+    """The UTF-16/UTF-32 encoding (LE or BE) of text written without a byte-order mark, or None: such text is full of
+    NUL bytes, in a pattern that only one of the four decodings turns into printable characters."""
+    sample = data[:65536 // 4 * 4]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    for encoding in _WIDE:
+        width = 4 if "32" in encoding else 2
+        try:
+            if not _mostly_text(sample[: len(sample) // width * width].decode(encoding)):
+                continue
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+def sniff_unicode(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) for bytes that are Unicode text (UTF-8, or UTF-16/32 with or without a byte-order mark),
+    or None for anything else (binary content)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                return None
+    if b"\x00" in data[:65536]:
+        wide = sniff_wide(data)
+        return (data.decode(wide), wide) if wide else None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return None
+
+
 class TranscriptEncodingError(ValueError):
     """The file's text encoding could not be determined with confidence."""
 
@@ -30,6 +73,9 @@ def decode(data: bytes, name: str, *, allow_guess: bool = True) -> tuple[str, st
                 raise TranscriptEncodingError(
                     f"{name}: starts with a {encoding} byte-order mark but is not {encoding} ({err})"
                 ) from err
+    wide = sniff_wide(data) if b"\x00" in data[:65536] else None
+    if wide is not None:
+        return data.decode(wide), wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as err:

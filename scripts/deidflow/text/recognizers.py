@@ -8,7 +8,8 @@ from typing import Iterable, Mapping
 from faker.providers.address.en_US import Provider as _UsAddress
 from presidio_analyzer import Pattern, PatternRecognizer
 
-from ..risk.leaks import variants
+from ..forms import base_kind, forms, letter_variants
+from .surrogates import WRITTEN_DATE
 
 # Identifier kinds (workflow/schemas identifiers.columns) -> the entity type a match is replaced as.
 KIND_ENTITY = {
@@ -37,8 +38,16 @@ STREET = (
 
 
 def pattern_recognizers() -> list[PatternRecognizer]:
-    """Postcode, street address and national-ID recognizers (scores are Presidio confidences; context raises them)."""
+    """Postcode, street address, national-ID and written-date recognizers (scores are Presidio confidences; context
+    raises them). A whole written date ("Monday the 4th of January 2021") is one span, so the day is shifted with
+    the month and year (the model alone tags only "January 2021")."""
     return [
+        PatternRecognizer(
+            supported_entity="DATE_TIME",
+            name="WrittenDateRecognizer",
+            patterns=[Pattern("written_date", WRITTEN_DATE.pattern, 0.9)],
+            global_regex_flags=re.MULTILINE,
+        ),
         PatternRecognizer(
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
@@ -73,22 +82,45 @@ def pattern_recognizers() -> list[PatternRecognizer]:
     ]
 
 
-def deny_terms(values: Iterable[Mapping[str, str]], extra: Iterable[str] = ()) -> dict[str, str]:
-    """{term: entity} from study identifier items ({value, kind}) and a config list, with the written variants the
-    leak scan looks for and, for names, each name token (a first name alone is still the person)."""
+# Forms of an address or a name that are replaced as another entity type than the value's own kind.
+_FORM_ENTITY = {"town": "LOCATION", "postcode": "POSTCODE"}
+
+
+class DigitTerm(str):
+    """A deny-list digit sequence (a phone or ID number), matched with any separators between its digits (a key of
+    its own beside the same digits as a literal term)."""
+
+    def __hash__(self) -> int:
+        return hash(("digits", str(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DigitTerm) and str.__eq__(self, other)
+
+
+def deny_terms(values: Iterable[Mapping[str, str]], extra: Iterable[str] = (),
+               allow: Iterable[str] = ()) -> dict[str, str]:
+    """{term: entity} from study identifier items ({value, kind}) and a config list: every written form of every
+    value (`deidflow.forms`, the leak scan's own forms) except allow-listed ones and common words that are only one
+    word of a longer place or organisation name, plus each 3-letter name token (a first name alone is still the
+    person). Terms are folded; the recognizer matches them with any case and diacritics."""
     terms: dict[str, str] = {}
+    allow = tuple(allow)
     for item in values:
-        value, kind = str(item["value"]).strip(), item.get("kind", "other")
+        value, kind = str(item["value"]).strip(), base_kind(item.get("kind", "other"))
         if not value:
             continue
         entity = KIND_ENTITY.get(kind, "ID")
-        for _, form in variants(value, kind):
-            if len(form) >= 2:
-                terms.setdefault(form, entity)
-        if kind in ("name", "place", "org"):
+        for form in forms(value, kind, allow):
+            if form.reason == "on text.allow_list" or form.form == "word" and not form.blocking:
+                continue
+            if len(form.text) < 2:
+                continue
+            term = DigitTerm(form.text) if form.digits else form.text
+            terms.setdefault(term, _FORM_ENTITY.get(form.form, entity))
+        if kind == "name":
             for token in re.split(r"[\s,^.]+", value):
-                if len(token) >= 3 and token.lower() not in _NAME_STOP and not token.isdigit():
-                    terms.setdefault(token, entity)
+                if len(token) == 3 and token.lower() not in _NAME_STOP and token.isalpha():
+                    terms.setdefault(token.lower(), entity)
     for value in extra:
         if str(value).strip():
             terms.setdefault(str(value).strip(), "ID")
@@ -116,5 +148,10 @@ def deny_recognizer(terms: Mapping[str, str]) -> list[PatternRecognizer]:
 
 
 def _flexible(term: str) -> str:
-    """A regex for a term that tolerates any run of whitespace where the term has one."""
-    return r"\s+".join(re.escape(part) for part in term.split())
+    """A regex for a term that tolerates any run of whitespace where the term has one and any diacritic on a letter
+    (José for jose); a digit term tolerates separators (spaces, dots, dashes, brackets) between its digits."""
+    if isinstance(term, DigitTerm):
+        return r"[\s.\-()/]{0,3}".join(term)
+    variants = letter_variants()
+    return r"\s+".join("".join(f"[{re.escape(variants[c])}]" if c in variants else re.escape(c) for c in part)
+                        for part in term.split())

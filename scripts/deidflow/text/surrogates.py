@@ -14,6 +14,18 @@ DATE_FORMATS = [
     "%b. %d, %Y", "%B %Y", "%m/%d/%y", "%B %d", "%d %B",
 ]
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b")
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" \
+            r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)"
+# A whole written date: weekday, "the", ordinal day, "of", month, year ('21 too), in either order of day and month.
+WRITTEN_DATE = re.compile(
+    r"(?<![\w'])(?:(?P<wd>(?:Mon|Tues|Tue|Wednes|Wed|Thurs|Thu|Fri|Satur|Sat|Sun)(?:day)?)\.?(?P<wdsep>,?\s+))?"
+    rf"(?:(?P<the1>[Tt]he\s+)?(?P<d1>\d{{1,2}})(?P<o1>st|nd|rd|th)?(?P<of>\s+of)?\s+(?P<m1>{_MONTH_RE})(?P<dot1>\.)?"
+    rf"|(?P<m2>{_MONTH_RE})(?P<dot2>\.)?\s+(?P<the2>the\s+)?(?P<d2>\d{{1,2}})(?P<o2>st|nd|rd|th)?)"
+    r"(?![\w])(?:(?P<comma>,)?\s+(?P<y>\d{4}|'\d{2})(?![\w]))?"
+)
 _OF = re.compile(r"\bthe\s+|\s+of\b", re.I)
 _FAKE = {
     "PERSON": "name",
@@ -45,6 +57,47 @@ def parse_date(text: str) -> tuple[dt.date, str] | None:
             continue
         return parsed.date(), fmt
     return None
+
+
+def _ordinal(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def shift_written_date(text: str, days: int) -> str | None:
+    """A whole written date ("Monday the 4th of January 2021", "4th Jan '21", "January 4th, 2021") moved by `days`
+    and written back in its own style (weekday recomputed), or None when `text` is not exactly such a valid date."""
+    m = WRITTEN_DATE.fullmatch(text.strip().rstrip(".,"))
+    if m is None or not (m["d1"] or m["d2"]):
+        return None
+    month_word = m["m1"] or m["m2"]
+    month = next(i for i, name in enumerate(_MONTHS, 1) if name.lower().startswith(month_word[:3].lower()))
+    year_text = m["y"]
+    if year_text is None:
+        year = 2000  # a leap year: 29 February without a year stays valid
+    elif year_text.startswith("'"):
+        year = 2000 + int(year_text[1:]) if int(year_text[1:]) < 50 else 1900 + int(year_text[1:])
+    else:
+        year = int(year_text)
+    try:
+        day = dt.date(year, month, int(m["d1"] or m["d2"])) + dt.timedelta(days=days)
+    except ValueError:
+        return None
+    full_month = len(month_word) > 4 or month_word in ("May", "June", "July")
+    mname = _MONTHS[day.month - 1] if full_month else _MONTHS[day.month - 1][:3]
+    mname += "." if m["dot1"] or m["dot2"] else ""
+    dnum = f"{day.day}{_ordinal(day.day) if m['o1'] or m['o2'] else ''}"
+    out = ""
+    if m["wd"]:
+        weekday = _WEEKDAYS[day.weekday()]
+        out += (weekday if m["wd"].endswith("day") else weekday[:3]) + m["wdsep"]
+    if m["d1"]:
+        out += f"{m['the1'] or ''}{dnum}{' of' if m['of'] else ''} {mname}"
+    else:
+        out += f"{mname} {m['the2'] or ''}{dnum}"
+    if year_text is not None:
+        written = f"'{day.year % 100:02d}" if year_text.startswith("'") else str(day.year)
+        out += f"{m['comma'] or ''} {written}"
+    return out
 
 
 def render_date(day: dt.date, fmt: str) -> str:
@@ -107,6 +160,10 @@ class Surrogates:
         return f"[{entity}_{self._counts[entity]}]"
 
     def _date(self, value: str) -> str:
+        if self.date_mode == "shift":
+            written = shift_written_date(value, self.shift)
+            if written is not None:
+                return written
         parsed = parse_date(value)
         if parsed is None or self.date_mode == "tag":
             return "[DATE]"
