@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -41,6 +42,16 @@ def _kind(kind: str) -> str:
     return "other"
 
 
+def file_format(relpath: str) -> str:
+    """A released file's format by its extension(s) (`.nii.gz` stays one format), for the scan's coverage table."""
+    name = Path(relpath).name.lower()
+    for double in (".nii.gz", ".tar.gz"):
+        if name.endswith(double):
+            return double
+    suffix = Path(name).suffix
+    return suffix or "(none)"
+
+
 def leak_scan_section(part_dirs: Iterable[str | Path], identifiers_json: str | Path, enabled: bool = True) -> dict:
     """Scan every file every part will release (and its path) for every known identifier value."""
     part_dirs = list(part_dirs)
@@ -48,18 +59,25 @@ def leak_scan_section(part_dirs: Iterable[str | Path], identifiers_json: str | P
     needles = build_needles(ids)
     scanner = Scanner(needles)
     hits, files, size = [], 0, 0
+    by_format: dict[str, dict[str, int]] = {}
     if enabled:
         for part in part_dirs:
             for rel, path in part_files(part):
                 files += 1
-                size += path.stat().st_size
+                nbytes = path.stat().st_size
+                size += nbytes
+                entry = by_format.setdefault(file_format(rel), {"files": 0, "bytes": 0})
+                entry["files"] += 1
+                entry["bytes"] += nbytes
                 hits += scanner.scan_name(rel)
                 hits += scanner.scan_file(path, rel)
     detail = "no identifier value found" if not hits else "; ".join(h.describe() for h in hits[:MAX_LISTED])
     return {
         "section": "leaks",
         "title": "Leak scan of every released byte",
-        "metrics": {"files_scanned": files, "bytes_scanned": size, "needles": len(needles), "hits": len(hits)},
+        "metrics": {"files_scanned": files, "bytes_scanned": size, "needles": len(needles), "hits": len(hits),
+                    "needles_by_kind": dict(sorted(Counter(n.kind for n in needles).items())),
+                    "scanned_by_format": dict(sorted(by_format.items()))},
         "checks": [
             {
                 "name": "no known identifier in the release",
