@@ -161,3 +161,18 @@ def test_an_identifier_in_the_summary_fails_the_gate_and_withholds_the_summary(s
     assert "Jodi" not in (tmp_path / "risk_summary.html").read_text()
     with pytest.raises(GateFailed, match="public summary"):
         gate(str(tmp_path / "risk.json"), str(tmp_path / "gate.passed"), True, __import__("logging").getLogger())
+
+
+def test_ungated_synthetic_checks_are_reported_with_their_outcome_not_passed():
+    from deidflow.risk.synthetic import risk_checks
+
+    risks = {"singling_out": {"risk": 0.5, "ci": [0.3, 0.7], "attacks": 8, "attack_rate": 0.6, "control_rate": 0.1},
+             "linkability": {"skipped": "ValueError: too few records"},
+             "inference:diagnosis": {"risk": 0.1, "ci": [0.0, 0.2], "attacks": 400, "attack_rate": 0.2,
+                                     "control_rate": 0.1}}
+    checks = {c["name"]: c for c in risk_checks(risks, {"singling_out": 0.2, "inference": 0.2}, min_attacks=20)}
+    few = checks["anonymeter singling_out risk"]
+    assert check_state(few) == "reported" and few["passed"] is False  # too few attacks to gate, and over its limit
+    assert check_state(checks["anonymeter linkability risk"]) == "reported"
+    assert checks["anonymeter linkability risk"]["passed"] is None
+    assert check_state(checks["anonymeter inference:diagnosis risk at most 0.2"]) == "passed"

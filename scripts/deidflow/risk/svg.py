@@ -24,6 +24,19 @@ def _label(value: float, unit: str) -> str:
     return f"{value:.3g}"
 
 
+def nice(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above value (a round end for an axis)."""
+    import math
+
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power + 1e-12:
+            return step * power
+    return 10 * power
+
+
 def _legend(series: Sequence[str], x: float, y: float) -> list[str]:
     out = []
     for i, name in enumerate(series):
@@ -40,7 +53,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, titl
     names = list(series)
     values = [float(v) for s in series.values() for v in s if v is not None]
     top = max(values + ([limit] if limit is not None else []) + [1e-12])
-    top = 1.0 if unit == "%" and top <= 1 else top * 1.1
+    top = 1.0 if unit == "%" and top <= 1 else nice(top * 1.05)
     left, right, bar = 190.0, 70.0, 14.0
     group = bar * len(names) + 8
     legend_h = 18 * len(names) if len(names) > 1 else 0

@@ -141,6 +141,8 @@ def remedy(name: str) -> str:
 
 
 def area_of(section: str) -> str:
+    if section == "public_summary":
+        return "summary"
     if section in ("reidentification", "tables_privacy", "tables"):
         return "tables"
     if section == "synthetic":
@@ -440,8 +442,8 @@ def faces_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None
     return area
 
 
-MRI_COLUMNS = [("file", "file", str), ("status", "status", str), ("brain_loss", "brain loss", pct),
-               ("nmi", "NMI", num), ("face_voxels", "face voxels zeroed", num),
+MRI_COLUMNS = [("file", "file", str), ("status", "status", str), ("brain_loss", "brain loss", lambda v: pct(v, 2)),
+               ("nmi", "NMI", lambda v: f"{float(v):.3f}"), ("face_voxels", "face voxels zeroed", num),
                ("face_fraction_of_head", "face share of head", pct), ("scale_min", "scale min", num),
                ("scale_max", "scale max", num), ("translation_mm", "shift (mm)", num),
                ("registration_seconds", "time (s)", num), ("reason", "reason withheld", str)]
@@ -562,9 +564,12 @@ def release_area(report: Mapping[str, Any], public: bool) -> dict[str, Any]:
     figure = svg.bar_chart(labels, {"released files": [by_label[x]["released"] for x in labels],
                                     "withheld inputs": [by_label[x]["withheld"] for x in labels]},
                            title="Released files and withheld inputs, by modality")
-    return {"tables": [table("Per modality", ["modality", "input files", "released files", "withheld inputs"], rows,
-                             "Input DICOM series are released as NIfTI (and scrubbed DICOM where allowed), so one "
-                             "modality's released count can differ from its input count.")],
+    return {"tables": [table("Per modality (the step that handles it)",
+                             ["modality", "input files", "released files", "withheld"], rows,
+                             "Counts are per step: DICOM series are scrubbed as DICOM by one step and converted to "
+                             "NIfTI by another, and each step withholds what it cannot de-identify (a file or a "
+                             "whole series), so a modality's released and withheld counts need not add up to its "
+                             "input count.")],
             "figures": [{"title": "released and withheld", "svg": figure, "private": False}],
             "withheld": withheld, "total_withheld": total_withheld,
             "lead": f"{num(sum(released.values()))} files released; {num(total_withheld)} inputs withheld, each "
@@ -588,7 +593,8 @@ def build_view(report: Mapping[str, Any], public: bool = False) -> dict[str, Any
     for c in checks:
         counts = by_area.setdefault(c["area"], {"passed": 0, "failed": 0, "reported": 0})
         counts[c["state"]] += 1
-    check_groups = [{"area": titles.get(a, "Release inventory" if a == "release" else a), "counts": counts,
+    titles.update(release="Release inventory", summary="Public summary: leak scan of risk_summary.html")
+    check_groups = [{"area": titles.get(a, a), "counts": counts,
                      "checks": [c for c in checks if c["area"] == a]} for a, counts in by_area.items()]
     areas = []
     for key, title in AREAS:
