@@ -176,3 +176,20 @@ def test_ungated_synthetic_checks_are_reported_with_their_outcome_not_passed():
     assert check_state(checks["anonymeter linkability risk"]) == "reported"
     assert checks["anonymeter linkability risk"]["passed"] is None
     assert check_state(checks["anonymeter inference:diagnosis risk at most 0.2"]) == "passed"
+
+
+def test_tables_section_measures_the_input_before_de_identification():
+    import pandas as pd
+
+    from deidflow.risk.reidentification import tables_section
+
+    original = pd.DataFrame({"age": [str(20 + i) for i in range(10)], "sex": ["F", "M"] * 5, "dx": ["a"] * 10})
+    released = pd.DataFrame({"age": ["[20-30["] * 10, "sex": ["*"] * 10, "dx": ["a"] * 10})
+    section = tables_section({"participants.tsv": released}, ["age", "sex"], ["dx"], {"preset": "controlled"},
+                             originals={"participants.tsv": original})
+    metrics = section["metrics"]["participants.tsv"]
+    assert metrics["before"]["k"] == 1 and metrics["before"]["sample_uniques"] == 10
+    assert metrics["before"]["prosecutor_max"] == 1.0 and metrics["k"] == 10
+    loss = metrics["information_loss"]
+    assert loss["age"] == {"distinct_before": 10, "distinct_after": 1, "suppressed_fraction": 0.0}
+    assert loss["sex"]["suppressed_fraction"] == 1.0

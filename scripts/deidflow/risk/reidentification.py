@@ -313,6 +313,18 @@ def risk_before(table: pd.DataFrame, quasi_identifiers: list[str], thresholds: T
     return metrics
 
 
+def value_loss(before: pd.DataFrame, after: pd.DataFrame, quasi_identifiers: list[str]) -> dict[str, dict]:
+    """Per quasi-identifier: distinct values in the input and in the release, and the share of released cells
+    generalized to `*` (nothing left). Counts only, never a value."""
+    out = {}
+    for column in quasi_identifiers:
+        released = after[column].astype("string")
+        out[column] = {"distinct_before": int(before[column].nunique(dropna=True)),
+                       "distinct_after": int(released[released != "*"].nunique(dropna=True)),
+                       "suppressed_fraction": float((released == "*").mean()) if len(released) else 0.0}
+    return out
+
+
 def tables_section(tables: Mapping[str, pd.DataFrame], quasi_identifiers: list[str], sensitive: list[str],
                    cfg: Mapping[str, Any], population: pd.DataFrame | None = None,
                    originals: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
@@ -338,6 +350,7 @@ def tables_section(tables: Mapping[str, pd.DataFrame], quasi_identifiers: list[s
             before = risk_before(originals[name], quasi_identifiers, thresholds, cfg.get("population_size"))
             if before is not None:
                 metrics["before"] = before
+                metrics["information_loss"] = value_loss(originals[name], table, quasi_identifiers)
         section["metrics"][name] = metrics
         section["checks"] += [{**c, "name": f"{name}: {c['name']}"} for c in result["checks"]]
         section["tables"].append({"title": f"{name}: equivalence class sizes",

@@ -239,6 +239,8 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
                       j_after.get("source", "")],
                      ["journalist risk, average", pct(j_before.get("journalist_avg")), pct(j_after.get("journalist_avg")),
                       ""]]
+        else:
+            rows.append(["journalist risk", "–", "–", "needs risk.reidentification.population_size"])
         if pop:
             rows.append(["population uniques (Dankar)", "–", pct(pop.get("dankar"), 2), str(pop.get("dankar_model", ""))])
         qis = ", ".join(m.get("quasi_identifiers", []))
@@ -271,12 +273,19 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
     pm = privacy.get("metrics", {})
     if pm:
         levels = pm.get("levels") or {}
-        if levels:
+        loss = next((m.get("information_loss") for n, m in sorted(reid.get("metrics", {}).items())
+                     if isinstance(m, Mapping) and m.get("information_loss")), None) or {}
+        if levels or loss:
+            columns = list(dict.fromkeys([*levels, *loss]))
             area["tables"].append(table(
-                "Information loss per quasi-identifier (participants.tsv)", ["quasi-identifier", "generalization level"],
-                [[q, num(v)] for q, v in levels.items()],
+                "Information loss per quasi-identifier (participants.tsv)",
+                ["quasi-identifier", "generalization level", "distinct values before", "distinct values after",
+                 "cells generalized to *"],
+                [[q, num(levels.get(q)), num(loss.get(q, {}).get("distinct_before")),
+                  num(loss.get(q, {}).get("distinct_after")), pct(loss.get(q, {}).get("suppressed_fraction"))]
+                 for q in columns],
                 "Level 0 keeps the value as collected; each level up is one step of the column's hierarchy "
-                "(tables.participants.<column>.hierarchy)."))
+                "(tables.participants.<column>.hierarchy). Fewer distinct values after means coarser data."))
         achieved = pm.get("achieved") or {}
         utility = pm.get("utility") or {}
         rows = [[humanize(k), num(v)] for k, v in achieved.items()]
