@@ -112,7 +112,7 @@ def test_report_lists_every_withheld_input_once_and_the_counts_agree(study_repor
     rows = {r[0]: r for r in view["release"]["tables"][0]["rows"]}
     assert rows["DICOM"][3] == "300" and rows["files no rule knows"][3] == "20" and rows["all"][3] == "320"
     assert rows["DICOM"][2] == "5"  # released files come from the parts' manifests
-    assert "300 × T1w series: its pixels can show the face" in page
+    assert re.search(r"<span class=\"count\">300</span> × T1w series: its pixels can show the face", page)
 
 
 def test_report_shows_rounded_labelled_numbers_not_python_reprs(study_report, tmp_path):
@@ -121,7 +121,7 @@ def test_report_shows_rounded_labelled_numbers_not_python_reprs(study_report, tm
     text = re.sub(r"data:image/png;base64,[^\"']+", "", page)
     assert "{'" not in text and "0.16666666666666666" not in text and "0.1234567890123" not in text
     assert not re.search(r"\d\.\d{7,}", text)
-    assert "16.7 %" in page and "100.0 %" in page  # prosecutor risk after and before, as percentages
+    assert "16.7\u00a0%" in page and "100.0\u00a0%" in page  # prosecutor risk after and before, as percentages
     view = build_view(study_report)
     # the reported twin check is shown as reported with its measured outcome and a remedy naming config keys
     twin = next(c for c in view["reported"] if c["name"].startswith("synthetic twin beats"))

@@ -18,7 +18,7 @@ def _r(x: float) -> str:
 
 def _label(value: float, unit: str) -> str:
     if unit == "%":
-        return f"{value * 100:.1f} %"
+        return f"{value * 100:.1f}\u00a0%"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:.3g}"
@@ -31,7 +31,7 @@ def nice(value: float) -> float:
     if value <= 0:
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value <= step * power + 1e-12:
             return step * power
     return 10 * power
@@ -46,7 +46,7 @@ def _legend(series: Sequence[str], x: float, y: float) -> list[str]:
 
 
 def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, title: str, unit: str = "",
-              limit: float | None = None, limit_label: str = "limit", width: int = 640) -> str:
+              limit: float | None = None, limit_label: str = "limit", width: int = 560) -> str:
     """Horizontal bars, one group per label and one bar per series; values printed at the bar ends.
 
     `unit` "%" prints fractions as percentages; `limit` draws a dashed vertical line (a gate threshold)."""
@@ -54,7 +54,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, titl
     values = [float(v) for s in series.values() for v in s if v is not None]
     top = max(values + ([limit] if limit is not None else []) + [1e-12])
     top = 1.0 if unit == "%" and top <= 1 else nice(top * 1.05)
-    left, right, bar = 190.0, 70.0, 14.0
+    left, right, bar = 170.0, 64.0, 14.0
     group = bar * len(names) + 8
     legend_h = 18 * len(names) if len(names) > 1 else 0
     height = 30 + legend_h + group * len(labels) + 34
@@ -67,7 +67,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, titl
     y0 = 30 + legend_h
     for g, label in enumerate(labels):
         gy = y0 + g * group
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = label if len(label) <= 27 else label[:26] + "…"
         out.append(f"<text x='{_r(left - 6)}' y='{_r(gy + group / 2)}' text-anchor='end' {FONT}>"
                    f"<title>{escape(label)}</title>{escape(short)}</text>")
         for i, name in enumerate(names):
@@ -95,7 +95,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, titl
 
 
 def interval_chart(rows: Sequence[tuple[str, float, float, float]], *, title: str,
-                   limits: Sequence[float | None] | None = None, width: int = 640) -> str:
+                   limits: Sequence[float | None] | None = None, width: int = 560) -> str:
     """Point estimates with confidence intervals on a 0-1 scale (e.g. anonymeter risks), with per-row limits."""
     left, right, step = 190.0, 40.0, 30.0
     height = 30 + step * len(rows) + 30

@@ -69,7 +69,7 @@ def pct(value: Any, digits: int = 1) -> str:
     """A fraction as a percentage ('12.5 %'); blank when missing."""
     if value is None or value == "":
         return "–"
-    return f"{float(value) * 100:.{digits}f} %"
+    return f"{float(value) * 100:.{digits}f}\u00a0%"  # no break between number and unit
 
 
 def num(value: Any, digits: int = 3) -> str:
@@ -90,7 +90,7 @@ def size(nbytes: Any) -> str:
     value = float(nbytes or 0)
     for unit in ("B", "kB", "MB", "GB"):
         if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            return f"{value:.0f}\u00a0{unit}" if unit == "B" else f"{value:.1f}\u00a0{unit}"
         value /= 1000
     return f"{value:.1f} TB"
 
@@ -451,7 +451,7 @@ def faces_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None
     return area
 
 
-MRI_COLUMNS = [("file", "file", str), ("status", "status", str), ("brain_loss", "brain loss", lambda v: pct(v, 2)),
+MRI_COLUMNS = [("file", "file", lambda v: str(v).rsplit("/", 1)[-1]), ("status", "status", str), ("brain_loss", "brain loss", lambda v: pct(v, 2)),
                ("nmi", "NMI", lambda v: f"{float(v):.3f}"), ("face_voxels", "face voxels zeroed", num),
                ("face_fraction_of_head", "face share of head", pct), ("scale_min", "scale min", num),
                ("scale_max", "scale max", num), ("translation_mm", "shift (mm)", num),
