@@ -19,8 +19,8 @@ def _r(x: float) -> str:
 def _label(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value * 100:.1f}\u00a0%"
-    if float(value).is_integer():
-        return f"{int(value):,}"
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{round(value):,}"
     return f"{value:.3g}"
 
 

@@ -81,8 +81,21 @@ def num(value: Any, digits: int = 3) -> str:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
         return f"{int(value):,}"
     if isinstance(value, float):
-        return f"{value:.{digits}g}"
+        return rounded(value, digits)
     return str(value)
+
+
+def rounded(value: float, digits: int = 3) -> str:
+    """`digits` significant figures without an exponent for everyday magnitudes (1,234 / 12.3 / 0.0123)."""
+    import math
+
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 1e-3:
+        decimals = max(0, digits - 1 - math.floor(math.log10(magnitude)))
+        return f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+    return f"{value:.{digits}g}"
 
 
 def size(nbytes: Any) -> str:
@@ -412,8 +425,8 @@ def leaks_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None
         area["tables"].append(table("Released bytes scanned, by format", ["format", "files", "size"],
                                     [[k, num(v.get("files")), size(v.get("bytes"))] for k, v in formats.items()]))
         area["figures"].append({"title": "bytes by format", "private": False, "svg": svg.bar_chart(
-            list(formats), {"kB": [round(v.get("bytes", 0) / 1000, 1) for v in formats.values()]},
-            title="Released kilobytes scanned, by format")})
+            list(formats), {"MB": [round(v.get("bytes", 0) / 1e6, 2) for v in formats.values()]},
+            title="Released megabytes scanned, by format")})
     for t in sections[0].get("tables", []):
         rows = t.get("rows", [])
         if rows:
