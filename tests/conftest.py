@@ -100,3 +100,14 @@ def run_in_synth_env(code: str, timeout: int = 600) -> dict:
     out = subprocess.run([str(SYNTH_PYTHON), "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def workflow_run(small_study, tmp_path_factory):
+    """One full run on the small study, shared by every module that reads its outputs (release, report, browser):
+    (run folder, config path, completed process, digest of the input tree before the run)."""
+    tmp = tmp_path_factory.mktemp("run")
+    before = tree_digest(small_study)
+    config = write_config(tmp, small_study)
+    proc = run_snakemake(tmp, config)
+    return tmp, config, proc, before

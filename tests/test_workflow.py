@@ -15,13 +15,9 @@ pytestmark = pytest.mark.workflow
 
 
 @pytest.fixture(scope="module")
-def finished(small_study, tmp_path_factory):
-    """One full run on the small study (shared by the tests below)."""
-    tmp = tmp_path_factory.mktemp("run")
-    before = tree_digest(small_study)
-    config = write_config(tmp, small_study)
-    proc = run_snakemake(tmp, config)
-    return tmp, config, proc, before
+def finished(workflow_run):
+    """One full run on the small study (the session's run, shared with the report's browser test)."""
+    return workflow_run
 
 
 def _originals(small_study):

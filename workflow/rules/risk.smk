@@ -24,9 +24,11 @@ rule risk_report:
     input:
         sections=risk_sections(),
         parts=part_dirs(),
+        identifiers=IDENTIFIERS_JSON,
     output:
         json=f"{REPORTS}/risk.json",
         html=f"{REPORTS}/risk.html",
+        summary=f"{REPORTS}/risk_summary.html",
     log:
         f"{LOGS}/risk_report.log",
     conda:

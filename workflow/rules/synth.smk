@@ -73,6 +73,7 @@ rule risk_tables:
     input:
         part=f"{WORK}/parts/tables/_global",
         summary=f"{WORK}/tables/summary.json",
+        original=f"{BIDS}/participants.tsv",
     output:
         f"{WORK}/risk/tables.json",
     log:

@@ -68,6 +68,7 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
             nib.save(result.image, part.path(rel))
             rows.append(row)
             checks.append({"name": f"brain kept in {rel}", "passed": metrics["brain_loss"] <= bounds.max_brain_loss,
+                           "value": metrics["brain_loss"], "limit": bounds.max_brain_loss,
                            "detail": f"{metrics['brain_loss']:.3%} of template-brain voxels removed "
                                      f"(bound {bounds.max_brain_loss:.2%}), NMI {metrics['nmi']:.3f}"})
             if config["qc"]["enabled"]:

@@ -277,9 +277,11 @@ def assess(
         metrics["population_uniqueness"] = population_uniqueness(class_histogram(table, qis), len(table), int(size))
     checks = [
         {"name": f"k-anonymity: every class has at least {thresholds.k} records", "passed": metrics["k"] >= thresholds.k,
+         "value": metrics["k"], "limit": thresholds.k, "higher_is_better": True,
          "detail": f"achieved k = {metrics['k']} over {len(qis)} quasi-identifiers"},
         {"name": f"prosecutor risk at most {thresholds.threshold:g}",
          "passed": metrics["prosecutor_max"] <= thresholds.threshold,
+         "value": metrics["prosecutor_max"], "limit": thresholds.threshold,
          "detail": f"highest {metrics['prosecutor_max']:.4f}, average {metrics['prosecutor_avg']:.4f}, "
                    f"{metrics['records_at_risk']} records above the threshold"},
     ]
@@ -294,9 +296,40 @@ def distinct_l(table: pd.DataFrame, quasi_identifiers: Iterable[str], sensitive:
     return int(values.groupby([keys[c] for c in qis], dropna=False).nunique().min())
 
 
+def risk_before(table: pd.DataFrame, quasi_identifiers: list[str], thresholds: Thresholds,
+                population_size: int | None = None) -> dict[str, Any] | None:
+    """The same risk measures on the input table (before generalization), for the report's before/after view.
+
+    Only counts and risks leave this function, never a value; a table that lacks a quasi-identifier gives None."""
+    if not len(table) or any(c not in table.columns for c in quasi_identifiers):
+        return None
+    metrics = sample_risks(class_sizes(table, quasi_identifiers), thresholds.threshold)
+    metrics["class_size_histogram"] = {str(k): v for k, v in class_histogram(table, quasi_identifiers).items()}
+    if population_size and population_size >= len(table):
+        journalist = journalist_risks(table, quasi_identifiers, population_size=int(population_size),
+                                      threshold=thresholds.threshold)
+        if journalist is not None:
+            metrics["journalist"] = journalist
+    return metrics
+
+
+def value_loss(before: pd.DataFrame, after: pd.DataFrame, quasi_identifiers: list[str]) -> dict[str, dict]:
+    """Per quasi-identifier: distinct values in the input and in the release, and the share of released cells
+    generalized to `*` (nothing left). Counts only, never a value."""
+    out = {}
+    for column in quasi_identifiers:
+        released = after[column].astype("string")
+        out[column] = {"distinct_before": int(before[column].nunique(dropna=True)),
+                       "distinct_after": int(released[released != "*"].nunique(dropna=True)),
+                       "suppressed_fraction": float((released == "*").mean()) if len(released) else 0.0}
+    return out
+
+
 def tables_section(tables: Mapping[str, pd.DataFrame], quasi_identifiers: list[str], sensitive: list[str],
-                   cfg: Mapping[str, Any], population: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The `tables` risk section: each released table that holds the quasi-identifiers, assessed and gated."""
+                   cfg: Mapping[str, Any], population: pd.DataFrame | None = None,
+                   originals: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """The `tables` risk section: each released table that holds the quasi-identifiers, assessed and gated
+    (with the same measures on its input table under `before`, when `originals` gives it)."""
     thresholds = Thresholds.from_config(cfg)
     section: dict[str, Any] = {"section": "reidentification", "title": "Re-identification risk of released tables",
                                "metrics": {"thresholds": {"threshold": thresholds.threshold, "k": thresholds.k,
@@ -313,6 +346,11 @@ def tables_section(tables: Mapping[str, pd.DataFrame], quasi_identifiers: list[s
         for column in sensitive:
             if column in table.columns:
                 metrics.setdefault("distinct_l", {})[column] = distinct_l(table, quasi_identifiers, column)
+        if originals and name in originals:
+            before = risk_before(originals[name], quasi_identifiers, thresholds, cfg.get("population_size"))
+            if before is not None:
+                metrics["before"] = before
+                metrics["information_loss"] = value_loss(originals[name], table, quasi_identifiers)
         section["metrics"][name] = metrics
         section["checks"] += [{**c, "name": f"{name}: {c['name']}"} for c in result["checks"]]
         section["tables"].append({"title": f"{name}: equivalence class sizes",

@@ -1,14 +1,22 @@
-"""Merge risk sections into reports/risk.json and a self-contained reports/risk.html; the gate reads the JSON."""
+"""Merge risk sections into reports/risk.json, the private reports/risk.html (secure area) and the public
+reports/risk_summary.html (may travel with the release); the gate reads the JSON.
+
+A check is in one of three states: passed, failed, or reported (`"gated": false`: measured and shown, never deciding
+the release). Checks written without `gated` are gated, so sections from older runs read the same.
+"""
 
 from __future__ import annotations
 
-import html
 import logging
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..io import atomic_write_json, atomic_write_text, read_json
 from ..parts import MANIFEST, RISK
+from .view import build_view, check_state
+
+TEMPLATES = Path(__file__).with_name("templates")
+SUMMARY_CHECK = "public summary: no known identifier in risk_summary.html"
 
 
 class GateFailed(RuntimeError):
@@ -19,20 +27,12 @@ def inventory_section(counts: dict[str, int], withheld: list[dict], subjects: in
                       hidden: dict[str, int] | None = None) -> dict:
     """What the study holds and what is withheld because no rule de-identifies it (fail closed). Hidden files
     (.DS_Store, ._*, Thumbs.db, .git) are skipped: one note for the study, by pattern, never their paths."""
-    from .plots import bar_chart_svg
-
-    withheld_by_kind: dict[str, int] = {}
-    for item in withheld:
-        withheld_by_kind[item["kind"]] = withheld_by_kind.get(item["kind"], 0) + 1
-    kinds = sorted(counts)
-    figure = bar_chart_svg(
-        [f"{k} ({withheld_by_kind.get(k, 0)} withheld)" for k in kinds], [counts[k] for k in kinds],
-        "Input files by kind", "files",
-    )
+    # No figure here: the report draws released and withheld per modality from every part's manifest too, so the
+    # counts agree with the verdict (this section alone only knows the kinds no part consumes).
     return {
         "section": "inventory",
         "title": "Input inventory",
-        "figures": [{"title": "Input files by kind (withheld: no enabled rule de-identifies them)", "svg": figure}],
+        "figures": [],
         "metrics": {"subjects": subjects, "input_files": sum(counts.values()), "withheld_inputs": len(withheld),
                     "hidden_files_skipped": sum((hidden or {}).values()),
                     **{f"files_{k}": v for k, v in sorted(counts.items())}},
@@ -52,6 +52,7 @@ def build_report(section_files: Iterable[str], part_dirs: Iterable[str]) -> dict
     """All sections (global ones and each part's), the withheld inputs and the gate's verdict."""
     sections: list[dict[str, Any]] = []
     withheld: list[dict] = []
+    released: dict[str, int] = {}
     for path in section_files:
         section = read_json(path)
         withheld += section.pop("withheld", [])
@@ -59,41 +60,76 @@ def build_report(section_files: Iterable[str], part_dirs: Iterable[str]) -> dict
     for part in part_dirs:
         part = Path(part)
         manifest = read_json(part / MANIFEST)
+        released[manifest["part"]] = released.get(manifest["part"], 0) + len(manifest.get("produced", []))
         for item in manifest["withheld"]:
             withheld.append({**item, "kind": manifest["part"]})
         if (part / RISK).is_file():
             section = read_json(part / RISK)
             section.setdefault("source", f"{manifest['part']}/{manifest.get('subject') or 'all'}")
             sections.append(section)
-    failed = [
-        {"section": s.get("section", "?"), "source": s.get("source", ""), **c}
-        for s in sections
-        for c in s.get("checks", [])
-        if not c.get("passed", False)
-    ]
-    n_checks = sum(len(s.get("checks", [])) for s in sections)
+    return summarize({"sections": sections, "withheld": sorted(withheld, key=lambda w: (w["source"], w["reason"])),
+                      "released": dict(sorted(released.items()))})
+
+
+def summarize(report: dict[str, Any]) -> dict[str, Any]:
+    """(Re)compute the verdict from the sections: only gated checks decide it; reported ones are counted apart."""
+    sections, withheld = report["sections"], report["withheld"]
+    states = [(s, c, check_state(c)) for s in sections for c in s.get("checks", [])]
+    failed = [{"section": s.get("section", "?"), "source": s.get("source", ""), **c}
+              for s, c, state in states if state == "failed"]
+    gated = sum(state != "reported" for _, _, state in states)
+    reported = len(states) - gated
+    also = f", {reported} reported (not gated)" if reported else ""
     line = (
-        f"risk gate PASSED: {n_checks} checks, {len(withheld)} inputs withheld"
+        f"risk gate PASSED: {gated} checks{also}, {len(withheld)} inputs withheld"
         if not failed
-        else f"risk gate FAILED: {len(failed)} of {n_checks} checks failed ({', '.join(sorted({f['name'] for f in failed}))})"
+        else f"risk gate FAILED: {len(failed)} of {gated} checks failed ({', '.join(sorted({f['name'] for f in failed}))})"
     )
-    return {
-        "summary": {"passed": not failed, "checks": n_checks, "failed": len(failed), "withheld": len(withheld),
-                    "line": line},
-        "failed_checks": failed,
-        "sections": sections,
-        "withheld": sorted(withheld, key=lambda w: (w["source"], w["reason"])),
-    }
+    report["summary"] = {"passed": not failed, "checks": gated, "failed": len(failed), "reported": reported,
+                         "withheld": len(withheld), "line": line}
+    report["failed_checks"] = failed
+    return {"summary": report["summary"], "failed_checks": failed, "sections": sections, "withheld": withheld,
+            "released": report.get("released", {})}
 
 
-def write_report(report: dict[str, Any], json_path: str, html_path: str) -> None:
+def write_report(report: dict[str, Any], json_path: str, html_path: str, summary_path: str | None = None,
+                 scanner: Any = None) -> dict[str, Any]:
+    """Write risk.json, the private risk.html and (when asked) the public summary.
+
+    The summary is scanned like a released file (`scanner`: a deidflow.risk.leaks.Scanner over the study's
+    identifiers); its result is one more gated check, and a summary with a hit is replaced by a page that says so.
+    """
+    if summary_path is not None:
+        report["sections"] = [s for s in report["sections"] if s.get("section") != "public_summary"]
+        section = {"section": "public_summary", "title": "Public summary", "metrics": {},
+                   "checks": [{"name": SUMMARY_CHECK, "passed": True, "detail": "not scanned"}]}
+        report["sections"].append(section)
+        report = summarize(report)
+        public = render_html(report, public=True)
+        hits = scanner.scan_bytes(public.encode("utf-8"), "risk_summary.html") if scanner is not None else None
+        check = section["checks"][0]
+        if hits is None:
+            check.update(gated=False, passed=None, detail="not scanned: no identifiers given to the report rule")
+        elif hits:
+            check.update(passed=False, detail="; ".join(h.describe() for h in hits[:20]))
+        else:
+            check.update(detail=f"scanned {len(public.encode('utf-8')):,} bytes: no identifier value found")
+        section["metrics"] = {"bytes": len(public.encode("utf-8")), "hits": len(hits or [])}
+        report = summarize(report)
+        public = render_html(report, public=True)
+        if hits:
+            public = ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>withheld</title></head><body>"
+                      "<p id='verdict'>The public summary was withheld: the leak scan found an identifier in it. "
+                      "See the private risk.html.</p></body></html>")
+        atomic_write_text(summary_path, public)
     atomic_write_json(json_path, report)
     atomic_write_text(html_path, render_html(report))
+    return report
 
 
 def gate(report_json: str, marker: str, enforce: bool, log: logging.Logger) -> None:
     """Write the marker when every check passed; otherwise fail (or only warn when the gate is off)."""
-    report = read_json(report_json)
+    report = summarize(read_json(report_json))  # the verdict recomputed: gated checks only decide it
     summary = report["summary"]
     log.info(summary["line"])
     print(summary["line"])
@@ -106,74 +142,10 @@ def gate(report_json: str, marker: str, enforce: bool, log: logging.Logger) -> N
     atomic_write_text(marker, summary["line"] + "\n")
 
 
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#222;line-height:1.4}
-h1{margin-bottom:.2rem} .ok{color:#176b2c} .bad{color:#b00020;font-weight:600}
-.banner{padding:.8rem 1rem;border-radius:6px;margin:1rem 0;font-size:1.1rem}
-.banner.ok{background:#e3f4e6} .banner.bad{background:#fde7ea}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem} td,th{border:1px solid #ccc;padding:.25rem .5rem;
-text-align:left;vertical-align:top} th{background:#f3f3f3} section{border-top:1px solid #ddd;margin-top:1.5rem}
-figure{display:inline-block;margin:.5rem;vertical-align:top} figcaption{font-size:.85rem;color:#555}
-.metric{font-variant-numeric:tabular-nums}
-"""
+def render_html(report: dict[str, Any], public: bool = False) -> str:
+    """One self-contained page from the Jinja2 template: the private report, or the public summary (`public`)."""
+    import jinja2
 
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return html.escape(str(value))
-
-
-def _table(rows: list[dict], limit: int = 200) -> str:
-    if not rows:
-        return "<p>none</p>"
-    cols = list(dict.fromkeys(k for r in rows[:limit] for k in r))
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c, ''))}</td>" for c in cols) + "</tr>" for r in rows[:limit])
-    more = f"<p>… {len(rows) - limit} more rows in risk.json</p>" if len(rows) > limit else ""
-    return f"<table><tr>{head}</tr>{body}</table>{more}"
-
-
-def _figure(fig: dict) -> str:
-    title = html.escape(fig.get("title", ""))
-    if "svg" in fig:
-        body = fig["svg"]
-    elif "png_base64" in fig:
-        body = f'<img alt="{title}" src="data:image/png;base64,{fig["png_base64"]}" style="max-width:100%">'
-    else:
-        return ""
-    return f"<figure>{body}<figcaption>{title}</figcaption></figure>"
-
-
-def render_html(report: dict[str, Any]) -> str:
-    """A self-contained page: verdict, failed checks, each section's metrics, checks, figures and tables."""
-    summary = report["summary"]
-    cls = "ok" if summary["passed"] else "bad"
-    out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>deidflow risk report</title>"
-           f"<style>{_CSS}</style></head><body><h1>deidflow risk report</h1>",
-           f"<div class='banner {cls}' id='verdict'>{html.escape(summary['line'])}</div>"]
-    if report["failed_checks"]:
-        out.append("<h2>Failed checks</h2>" + _table(report["failed_checks"]))
-    by_name: dict[str, list[dict]] = {}
-    for section in report["sections"]:
-        by_name.setdefault(section.get("section", "other"), []).append(section)
-    for name, group in by_name.items():
-        out.append(f"<section id='section-{html.escape(name)}'><h2>{html.escape(group[0].get('title', name))}</h2>")
-        metrics = [{"source": s.get("source", "study"), **s.get("metrics", {})} for s in group if s.get("metrics")]
-        if metrics:
-            out.append(_table(metrics))
-        checks = [{"source": s.get("source", "study"), "check": c["name"],
-                   "result": "passed" if c.get("passed") else "FAILED", "detail": c.get("detail", "")}
-                  for s in group for c in s.get("checks", [])]
-        if checks:
-            out.append(_table(checks))
-        out += [f"<p class='note'>{html.escape(note)}</p>" for s in group for note in s.get("notes", [])]
-        for s in group:
-            for fig in s.get("figures", []):
-                out.append(_figure(fig))
-            for tab in s.get("tables", []):
-                out.append(f"<h3>{html.escape(tab.get('title', ''))}</h3>" + _table(tab.get("rows", [])))
-        out.append("</section>")
-    out.append("<section id='withheld'><h2>Withheld inputs (not released)</h2>" + _table(report["withheld"]) +
-               "</section></body></html>")
-    return "\n".join(out)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return env.get_template("report.html.j2").render(v=build_view(report, public=public))

@@ -80,16 +80,18 @@ def risk_checks(risks: Mapping[str, Mapping[str, Any]], limits: Mapping[str, flo
         kind = name.split(":")[0]
         limit = float(limits.get(kind, 1.0))
         if "skipped" in result:
-            checks.append({"name": f"anonymeter {name} risk", "passed": True,
+            checks.append({"name": f"anonymeter {name} risk", "passed": None, "gated": False,
                            "detail": f"skipped (reported, not gated): {result['skipped']}"[:500]})
             continue
         if result["attacks"] < min_attacks:
-            checks.append({"name": f"anonymeter {name} risk", "passed": True,
+            checks.append({"name": f"anonymeter {name} risk", "passed": result["risk"] <= limit, "gated": False,
+                           "value": result["risk"], "limit": limit,
                            "detail": f"reported, not gated: {result['attacks']} attacks are fewer than "
                                      f"risk.synthetic.min_attacks ({min_attacks}); risk {result['risk']:.3f} "
                                      f"(95% CI {result['ci'][0]:.3f}-{result['ci'][1]:.3f})"})
             continue
         checks.append({"name": f"anonymeter {name} risk at most {limit:g}", "passed": result["risk"] <= limit,
+                       "value": result["risk"], "limit": limit,
                        "detail": f"risk {result['risk']:.3f} (95% CI {result['ci'][0]:.3f}-{result['ci'][1]:.3f}), "
                                  f"{result['attacks']} attacks, attack rate {result['attack_rate']:.3f} vs control "
                                  f"{result['control_rate']:.3f}"})

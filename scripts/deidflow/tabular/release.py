@@ -292,6 +292,7 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
     if "achieved" in main:
         k = got.get("k")
         checks.append({"name": "tables: k-anonymity", "passed": k is not None and k >= privacy.get("k", 1),
+                       "value": k, "limit": privacy.get("k", 1), "higher_is_better": True,
                        "detail": f"participants.tsv: smallest class {k}, required {privacy.get('k', 1)}"})
         if privacy.get("l") is not None:
             kind = privacy.get("l_kind", "distinct")
@@ -314,6 +315,7 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
     spent = summary.get("epsilon_spent", 0.0)
     if budget.get("epsilon") is not None:
         checks.append({"name": "tables: DP budget", "passed": spent <= budget["epsilon"] + 1e-12,
+                       "value": spent, "limit": budget["epsilon"],
                        "detail": f"epsilon spent {spent:g}, budget {budget['epsilon']:g}"})
     individual = (main.get("record_risk") or {}).get("individual") or {}
     if privacy.get("risk_threshold") is not None and individual:
