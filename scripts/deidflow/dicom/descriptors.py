@@ -1,8 +1,10 @@
 """The Clean Descriptors option (PS3.15 E.3.5, code 113105): free-text descriptions stay, with what identifies in
 them replaced by the recognizers, deny-list and surrogates the transcripts use (`deidflow.text`).
 
-A value the cleaner cannot vouch for (a study identifier still present after replacement, or a result longer than
-its VR allows) is not released cleaned: the caller falls back to the basic profile's action (fail closed).
+A value the cleaner cannot vouch for (a study identifier still present after replacement, a word the vocabulary of
+acquisition and anatomy terms cannot explain, or a result longer than its VR allows) is not released cleaned: the
+caller falls back to the basic profile's action (fail closed). Entities whose words the vocabulary explains
+("Routine Brain" read as a person) are not replaced.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydicom.multival import MultiValue
 
 from ..text.deidentify import IDENTIFYING_KEYWORDS, TextConfig, deidentify_bytes, dicom_items, study_deny
 from ..text.surrogates import Surrogates
+from . import vocabulary
 
 # The longest value each text VR may hold (PS3.5 Table 6.2-1), in characters.
 MAX_CHARS = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240, "UT": 2**32 - 2, "UC": 2**32 - 2}
@@ -72,6 +75,7 @@ class DescriptorCleaner:
         self.leaks: set[tuple[str, str]] = set()
         self.counts: Counter = Counter()
         self.refused = 0
+        self.unexplained: Counter = Counter()  # values removed for unexplained words, by attribute
         self._deny: tuple[list, Any] | None = None
         self._cache: dict[tuple[str, str], str | None] = {}
         self.learn(items)
@@ -101,17 +105,25 @@ class DescriptorCleaner:
         if self._deny is None:
             self._deny = study_deny(self.items, self.cfg)
         deny, check = self._deny
+        cfg = dataclasses.replace(self.cfg, allow_list=[*self.cfg.allow_list, *explained_phrases(value)])
         result = deidentify_bytes(value.encode("utf-8"), "descriptor.txt", self.engine, deny, check,
-                                  self.surrogates, self.cfg)
+                                  self.surrogates, cfg)
         cleaned = result.text
         if result.error is not None or cleaned is None or len(cleaned) > MAX_CHARS.get(vr, 64) or "\\" in cleaned:
             cleaned = None
             self.refused += 1
+        elif vocabulary.unexplained(cleaned, self.surrogate_values()):
+            cleaned = None
+            self.unexplained[keyword] += 1
         else:
             self.counts.update(result.entities)
             self.leaks.update((text, f"dicom:{keyword}:{kind.split(':')[-1]}") for text, kind in result.leak_values)
         self._cache[(value, vr)] = cleaned
         return cleaned
+
+    def surrogate_values(self) -> list[str]:
+        """The replacement texts given so far (tags or fake values): explained, since the cleaner wrote them."""
+        return [*self.surrogates._table.values(), "[DATE]"]
 
     def clean_values(self, value: Any, vr: str, keyword: str) -> Any:
         """A (possibly multi-valued) element value cleaned item by item, or None if any item cannot be."""
@@ -128,5 +140,21 @@ class DescriptorCleaner:
     def summary(self, what: str = "descriptors") -> str:
         """One line for the part's notes."""
         replaced = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "none"
+        unexplained = ", ".join(f"{k} {v}" for k, v in sorted(self.unexplained.items())) or "none"
         return (f"{what} cleaned with the transcript recognizers (clean_descriptors: clean): entities replaced: "
-                f"{replaced}; {self.refused} value(s) could not be cleaned and were removed by the basic profile")
+                f"{replaced}; {self.refused} value(s) could not be cleaned and were removed by the basic profile; "
+                f"values holding words no vocabulary explains, removed by the basic profile: {unexplained}")
+
+
+def explained_phrases(value: str) -> list[str]:
+    """Every run of whole words in `value` that the vocabulary explains: an entity equal to one is not replaced.
+    Runs holding digits are left to the recognizers (dates, phone numbers and IDs are made of short numbers)."""
+    words = value.split()
+    phrases = []
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + 8) + 1):
+            phrase = " ".join(words[start:end])
+            if vocabulary.unexplained(phrase) or any(c.isdigit() for c in phrase):
+                break
+            phrases.append(phrase.strip(".,;:()"))
+    return phrases

@@ -25,6 +25,7 @@ OPTIONS: dict[str, tuple[str, str, str]] = {
         "Retain Longitudinal Temporal Information Modified Dates Option",
     ),
     "clean_descriptors": ("cleanDescOpt", "113105", "Clean Descriptors Option"),
+    "clean_structured_content": ("cleanStructContOpt", "113104", "Clean Structured Content Option"),
 }
 BASIC_CODE = ("113100", "Basic Application Confidentiality Profile")
 

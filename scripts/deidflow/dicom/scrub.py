@@ -18,6 +18,8 @@ from pydicom.sequence import Sequence
 from pydicom.uid import UID
 
 from . import dates, pixels
+from .needles import kept_values, needles
+from .objects import non_image_family, read_forced, set_transfer_syntax
 from .profile import Profile, iod_family, resolve
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
@@ -193,6 +195,8 @@ def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class:
             if elem.VR == "SQ":
                 for item in elem.value:
                     scrub_dataset(item, settings, found, sop_class)
+                    if tag == CONTENT_SEQUENCE:  # Clean Structured Content: the SR content tree's free text
+                        _clean_content_text(item, settings, found)
                 continue
             if settings.descriptors is not None and elem.VR in FREE_TEXT_VRS and elem.VR != "PN":
                 cleaned = settings.descriptors.clean_values(elem.value, elem.VR, kind) if elem.value else elem.value
@@ -236,9 +240,48 @@ def scrub_dataset(ds: Dataset, settings: ScrubSettings, found: Found, sop_class:
 FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC", "PN"})
 
 
-def _dummy_free_text(item: Dataset, settings: ScrubSettings) -> None:
-    """Inside a sequence the profile replaces with a dummy (D), text the table does not list becomes a dummy too."""
+CONTENT_SEQUENCE = 0x0040A730
+CODE_ITEM_KEYWORDS = ("CodeValue", "CodingSchemeDesignator", "CodeMeaning", "LongCodeValue", "URNCodeValue",
+                      "CodingSchemeVersion", "ContextIdentifier", "MappingResource")
+
+
+def is_explained_code(item: Dataset) -> bool:
+    """A coded concept (code value, scheme, meaning) whose meaning the vocabulary explains: standard terminology,
+    kept as it is (an unexplained meaning, e.g. a local code naming a person, is treated as free text)."""
+    from .vocabulary import unexplained
+
+    meaning = str(item.get("CodeMeaning", ""))
+    return "CodingSchemeDesignator" in item and bool(meaning) and not unexplained(meaning)
+
+
+def _clean_content_text(item: Dataset, settings: ScrubSettings, found: Found) -> None:
+    """Free text of one SR content item (TextValue and other attributes the table does not list) cleaned with the
+    descriptor cleaner, else replaced by a dummy; nested content items are handled by their own ContentSequence."""
+    code = is_explained_code(item)
     for elem in item:
+        if elem.VR == "SQ":
+            if elem.tag != CONTENT_SEQUENCE:
+                for sub in elem.value:
+                    _clean_content_text(sub, settings, found)
+            continue
+        if elem.VR not in FREE_TEXT_VRS or elem.value in ("", None) or settings.profile.rules.get(int(elem.tag)):
+            continue
+        if code and elem.keyword in CODE_ITEM_KEYWORDS:
+            continue
+        found.add(elem, elem.keyword or "ContentText")
+        cleaned = None
+        if settings.descriptors is not None and elem.VR != "PN":
+            cleaned = settings.descriptors.clean_values(elem.value, elem.VR, elem.keyword or "ContentText")
+        elem.value = cleaned if cleaned is not None else _dummy(elem, settings)
+
+
+def _dummy_free_text(item: Dataset, settings: ScrubSettings) -> None:
+    """Inside a sequence the profile replaces with a dummy (D), text the table does not list becomes a dummy too
+    (standard coded concepts stay: they are terminology, not text about the patient)."""
+    code = is_explained_code(item)
+    for elem in item:
+        if code and elem.keyword in CODE_ITEM_KEYWORDS:
+            continue
         if elem.VR == "SQ":
             for sub in elem.value:
                 _dummy_free_text(sub, settings)
@@ -277,27 +320,37 @@ def _expected_pixel_bytes(ds: Dataset) -> int:
     return (int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1)) * frames * bits + 7) // 8
 
 
-def read_checked(path: str | os.PathLike) -> Dataset:
-    """Read a DICOM file, raising DicomInputError for non-DICOM, DICOMDIR, truncated files and files without pixels."""
+def read_checked(path: str | os.PathLike, require_pixels: bool = True) -> Dataset:
+    """Read a DICOM file, raising DicomInputError for non-DICOM, DICOMDIR, truncated files and files without pixels.
+
+    A file without the Part-10 preamble is read with force when it parses as a dataset (`objects.read_forced`).
+    With `require_pixels=False`, the non-image objects the profile covers (SR, KO, RT plan/struct, waveforms) pass.
+    """
     try:
         ds = pydicom.dcmread(path, force=False)
     except InvalidDicomError:
-        raise DicomInputError("not a DICOM file (no DICM preamble)") from None
+        ds = read_forced(path)
+        if ds is None:
+            raise DicomInputError("not a DICOM file (no DICM preamble, and it does not parse as a dataset)") from None
     except Exception as exc:  # pydicom raises many types for broken files
         raise DicomInputError(f"unreadable DICOM ({type(exc).__name__})") from None
     meta_class = str(ds.file_meta.get("MediaStorageSOPClassUID", "")) if ds.file_meta else ""
     if meta_class == DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
         raise DicomInputError("DICOMDIR (a media directory listing patients, not an image)")
+    if "TransferSyntaxUID" not in (ds.file_meta or {}):
+        set_transfer_syntax(ds)
     if "PixelData" not in ds:
-        raise DicomInputError("no pixel data")
-    try:
-        ds.PixelData  # noqa: B018 - forces the value to be read
-        if not ds.file_meta.TransferSyntaxUID.is_compressed and len(ds.PixelData) < _expected_pixel_bytes(ds):
-            raise DicomInputError("truncated pixel data")
-    except DicomInputError:
-        raise
-    except Exception as exc:
-        raise DicomInputError(f"truncated or corrupt file ({type(exc).__name__})") from None
+        if require_pixels or non_image_family(str(ds.get("SOPClassUID", ""))) is None:
+            raise DicomInputError("no pixel data")
+    else:
+        try:
+            ds.PixelData  # noqa: B018 - forces the value to be read
+            if not ds.file_meta.TransferSyntaxUID.is_compressed and len(ds.PixelData) < _expected_pixel_bytes(ds):
+                raise DicomInputError("truncated pixel data")
+        except DicomInputError:
+            raise
+        except Exception as exc:
+            raise DicomInputError(f"truncated or corrupt file ({type(exc).__name__})") from None
     if "SOPInstanceUID" not in ds or "SeriesInstanceUID" not in ds:
         raise DicomInputError("no SOP Instance UID or Series Instance UID")
     return ds
@@ -351,7 +404,7 @@ def scrub_subject(
     readable: list[tuple[str, Dataset]] = []
     for path in sorted(map(str, files)):
         try:
-            readable.append((path, read_checked(path)))
+            readable.append((path, read_checked(path, require_pixels=False)))
         except DicomInputError as exc:
             result.withheld.append((path, str(exc)))
     if settings.descriptors is not None:  # every name, ID and institution in the headers joins its deny-list
@@ -407,6 +460,7 @@ def scrub_subject(
                 result.withheld.append((path, reason))
             else:
                 result.written[f"{folder}/{index:04d}.dcm"] = ds
+    result.identifiers = needles(result.identifiers, kept_values(result.written.values()))
     return result
 
 

@@ -13,6 +13,7 @@ from ..pseudonyms import derive_key
 from ..secrets import SecretStore
 from ..subjects import SubjectRecord
 from .mapping import map_series, series_description, series_rules
+from .objects import non_image_family
 from .profile import load_profile
 from .scrub import ScrubSettings, scrub_subject
 from .uids import UIDMapper
@@ -111,6 +112,33 @@ def face_series(cfg: Mapping) -> Callable[[Any], str | None]:
     return check
 
 
+REPORT_MODES = ("release", "withhold")  # dicom.structured_reports
+
+
+def report_series(cfg: Mapping) -> Callable[[Any], str | None]:
+    """A check that keeps structured reports and key object selections out of the release when
+    `dicom.structured_reports` is `withhold` (their content tree is free text about the patient)."""
+    mode = cfg.get("structured_reports", "release")
+    if mode not in REPORT_MODES:
+        raise ValueError(f"dicom.structured_reports = {mode!r}: use one of {', '.join(REPORT_MODES)}")
+
+    def check(ds: Any) -> str | None:
+        family = non_image_family(str(ds.get("SOPClassUID", "")))
+        if mode == "withhold" and family in ("Structured Report", "Key Object Selection"):
+            return f"{family}: withheld by dicom.structured_reports: withhold"
+        return None
+
+    return check
+
+
+def first_reason(*checks: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """One series check from several: the first reason any of them gives."""
+    def check(ds: Any) -> str | None:
+        return next((reason for c in checks if (reason := c(ds))), None)
+
+    return check
+
+
 def scrub_part(
     files: Iterable[str],
     out_dir: str | os.PathLike,
@@ -129,7 +157,7 @@ def scrub_part(
     """
     settings = settings_for(record, cfg, key, descriptors)
     result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"),
-                           withhold_series=face_series(cfg))
+                           withhold_series=first_reason(face_series(cfg), report_series(cfg)))
     with PartWriter(out_dir, "dicom", record.pseudonym) as part:
         for source, reason in result.withheld:
             label = source_label(source, bids_dir, record)

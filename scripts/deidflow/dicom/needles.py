@@ -1,0 +1,70 @@
+"""Which removed header values the leak scan must search the release for (the part's identifiers.json).
+
+The profile keeps some attributes on purpose (Manufacturer, model, software versions, body part, modality, code
+meanings, PositionReferenceIndicator...). A removed value equal to one of them (a GE private tag repeating the model
+name, a StudyDescription reappearing as PositionReferenceIndicator) is not identifying and would only make the gate
+fail on a false alarm; nor is a generic description every word of which the vocabulary explains ("Routine Brain").
+Names, IDs, institutions, addresses, stations, serial numbers and dates always count.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+
+from . import vocabulary
+
+ALWAYS_VRS = frozenset({"PN", "DA", "DT"})
+ALWAYS_WORDS = ("Name", "ID", "Institution", "Address", "Telephone", "Station", "Serial", "Physician", "Operator",
+                "Date", "Birth", "Patient", "Accession", "Author", "Observer", "Person", "Email", "Issuer")
+TEXT_VRS = frozenset({"LO", "SH", "CS", "ST", "LT", "UT", "UC", "AE", "UR"})
+
+
+def always_counts(kind: str) -> bool:
+    """Whether a value of this kind ("dicom:<keyword>[:<entity>]") is identifying whatever else the release holds."""
+    parts = kind.split(":")
+    keyword = parts[1] if len(parts) > 1 else kind
+    if len(parts) > 2:
+        return True  # an entity the recognizers found inside a description
+    if keyword in ("private", "overlay_or_curve"):
+        return False
+    from ..text.deidentify import IDENTIFYING_KEYWORDS
+
+    if keyword in IDENTIFYING_KEYWORDS or any(word in keyword for word in ALWAYS_WORDS):
+        return True
+    tag = tag_for_keyword(keyword)
+    try:
+        return tag is None or dictionary_VR(tag) in ALWAYS_VRS
+    except KeyError:
+        return True  # unknown attribute: it counts
+
+
+def kept_values(datasets: Iterable[Dataset]) -> set[str]:
+    """Text values the scrubbed datasets still hold in non-identifying attributes (case-folded)."""
+    kept: set[str] = set()
+
+    def walk(ds: Dataset) -> None:
+        for elem in ds:
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    walk(item)
+            elif elem.VR in TEXT_VRS and elem.value not in (None, "") and not always_counts(f"dicom:{elem.keyword}"):
+                values = elem.value if isinstance(elem.value, (list, MultiValue)) else [elem.value]
+                kept.update(str(v).strip().casefold() for v in values)
+
+    for ds in datasets:
+        walk(ds)
+    return kept
+
+
+def needles(found: Iterable[tuple[str, str]], kept: set[str]) -> set[tuple[str, str]]:
+    """The (value, kind) pairs the leak scan must look for: what was removed, less the kept and generic values."""
+    out = set()
+    for value, kind in found:
+        if not always_counts(kind) and (value.strip().casefold() in kept or not vocabulary.unexplained(value)):
+            continue
+        out.add((value, kind))
+    return out
