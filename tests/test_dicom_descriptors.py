@@ -51,19 +51,19 @@ def test_descriptors_are_kept_cleaned_and_the_option_is_recorded(tmp_path, perso
     scrub_part(map(str, files), part, record, {**CFG, "withhold_pixels_of": []}, KEY, study,
                descriptors=cleaner(record, engine))
     manifest = json.loads((part / "manifest.json").read_text())
-    assert manifest["withheld"] == []
-    mr = pydicom.dcmread(part / "files" / manifest["produced"][1])
-    original = pydicom.dcmread(files[0])
+    assert manifest["produced"] == ["sourcedata/dicom/sub-p7x9k2/series-001/0001.dcm"]  # the chest CT
+    mr = pydicom.dcmread(part / "files" / manifest["produced"][0])
+    original = pydicom.dcmread(files[-1])
     # what identifies is gone, the rest of each description stays
-    assert mr.StudyDescription.startswith("MR brain for ") and person.last_name not in mr.StudyDescription
+    assert mr.StudyDescription.startswith("CT chest for ") and person.last_name not in mr.StudyDescription
     assert person.first_name not in mr.ImageComments and person.phone not in mr.ImageComments
     assert mr.ImageComments.endswith("moved during scan; call [PHONE_NUMBER_1]")
-    assert mr.SeriesDescription == mr.ProtocolName == "T1_MPRAGE_sag"
+    assert mr.SeriesDescription == mr.ProtocolName == "CT chest low dose"
     nested = mr.RequestAttributesSequence[0].RequestedProcedureDescription
-    assert nested.startswith("Memory clinic scan of ") and person.last_name not in nested
+    assert nested.startswith("Chest CT of ") and person.last_name not in nested
     assert original.StudyDescription != mr.StudyDescription
     # the same name gets the same replacement in every description
-    assert mr.StudyDescription.removeprefix("MR brain for ") == nested.removeprefix("Memory clinic scan of ")
+    assert mr.StudyDescription.removeprefix("CT chest for ") == nested.removeprefix("Chest CT of ")
     codes = {item.CodeValue for item in mr.DeidentificationMethodCodeSequence}
     assert "113105" in codes and "Clean Descriptors Option" in list(mr.DeidentificationMethod)
     data = b"".join(p.read_bytes() for p in (part / "files").rglob("*.dcm"))
@@ -71,7 +71,7 @@ def test_descriptors_are_kept_cleaned_and_the_option_is_recorded(tmp_path, perso
         assert value.encode() not in data, value
     found = identifiers(part)
     assert person.phone in found and person.full_name in found
-    assert "T1_MPRAGE_sag" not in found  # a kept description is not a leak to search for
+    assert "CT chest low dose" not in found  # a kept description is not a leak to search for
     assert any("descriptors cleaned with the transcript recognizers" in n for n in manifest["notes"])
 
 
@@ -80,7 +80,7 @@ def test_remove_mode_keeps_no_descriptor_and_claims_no_option(tmp_path, person):
     part = tmp_path / "remove"
     scrub_part(map(str, files), part, record, {**CFG, "clean_descriptors": "remove", "withhold_pixels_of": []},
                KEY, study)
-    mr = pydicom.dcmread(next((part / "files").rglob("series-002/0001.dcm")))
+    mr = pydicom.dcmread(next((part / "files").rglob("series-001/0001.dcm")))
     assert "StudyDescription" not in mr and "ImageComments" not in mr and "SeriesDescription" not in mr
     assert "113105" not in {item.CodeValue for item in mr.DeidentificationMethodCodeSequence}
     with pytest.raises(ValueError, match="clean_descriptors = 'scrub'"):
@@ -131,6 +131,6 @@ def test_converted_sidecars_keep_cleaned_descriptions(tmp_path, person, engine):
     manifest = json.loads((part / "manifest.json").read_text())
     sidecar = next(p for p in manifest["produced"] if p.endswith("_T1w.json"))
     data = json.loads((part / "files" / sidecar).read_text())
-    assert data["SeriesDescription"] == data["ProtocolName"] == "T1_MPRAGE_sag"
+    assert data["SeriesDescription"] == data["ProtocolName"] == "T1_MPRAGE_ax"
     assert "ImageComments" not in data or person.phone not in data["ImageComments"]
     assert person.full_name.encode() not in b"".join(p.read_bytes() for p in (part / "files").rglob("*.json"))

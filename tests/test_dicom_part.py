@@ -41,23 +41,20 @@ def test_demo_subject_is_scrubbed_renamed_and_its_phi_listed(tmp_path: Path, per
     part = tmp_path / "parts" / "dicom" / record.pseudonym
     scrub_part(map(str, files), part, record, CFG, KEY, study)
     manifest = json.loads((part / "manifest.json").read_text())
-    assert manifest["withheld"] == []
-    assert manifest["produced"] == [
-        "sourcedata/dicom/sub-p7x9k2/series-001/0001.dcm",  # CT (series 1)
-        *[f"sourcedata/dicom/sub-p7x9k2/series-002/{i:04d}.dcm" for i in range(1, 5)],  # MR (series 3), 4 slices
-    ]
+    # the chest CT (series 1) is released; the whole-head MR series (series 3) is a head volume: withheld
+    assert manifest["produced"] == ["sourcedata/dicom/sub-p7x9k2/series-001/0001.dcm"]
+    assert len(manifest["withheld"]) == len(files) - 1
+    assert all("MR head volume" in w["reason"] for w in manifest["withheld"])
     data = released_bytes(part)
     for value in (person.last_name, person.first_name, person.phone, person.email, person.hospital, person.label):
         assert value.encode() not in data, value
     values = {v["value"] for v in json.loads((part / "identifiers.json").read_text())["values"]}
     assert {person.dicom_name, person.email, person.phone, person.hospital} <= values
-    mr = pydicom.dcmread(part / "files" / manifest["produced"][1])
-    original = pydicom.dcmread(files[0])
-    assert str(mr.PatientName) == "p7x9k2" and mr.InstanceNumber == 1
-    assert mr.StudyDate == (person.visit_date + __import__("datetime").timedelta(days=21)).strftime("%Y%m%d")
-    assert mr.StudyInstanceUID != original.StudyInstanceUID and "RequestAttributesSequence" not in mr
     ct = pydicom.dcmread(part / "files" / manifest["produced"][0])
-    assert ct.StudyInstanceUID == mr.StudyInstanceUID  # one study across series
+    original = pydicom.dcmread(files[-1])
+    assert str(ct.PatientName) == "p7x9k2" and ct.InstanceNumber == 1
+    assert ct.StudyDate == (person.visit_date + __import__("datetime").timedelta(days=21)).strftime("%Y%m%d")
+    assert ct.StudyInstanceUID != original.StudyInstanceUID and "RequestAttributesSequence" not in ct
 
 
 def test_the_uid_map_is_kept_in_the_secrets_store(tmp_path: Path, person):
@@ -68,7 +65,7 @@ def test_the_uid_map_is_kept_in_the_secrets_store(tmp_path: Path, person):
     assert path.stat().st_mode & 0o077 == 0
     uids = json.loads(path.read_text())["uids"]
     released = pydicom.dcmread(next((tmp_path / "part" / "files").rglob("0001.dcm")))
-    assert uids[released.StudyInstanceUID] == pydicom.dcmread(files[0]).StudyInstanceUID
+    assert uids[released.StudyInstanceUID] == pydicom.dcmread(files[-1]).StudyInstanceUID
 
 
 def test_rerun_writes_the_same_bytes(tmp_path: Path, person):
@@ -81,16 +78,16 @@ def test_rerun_writes_the_same_bytes(tmp_path: Path, person):
 
 def test_bad_inputs_are_withheld_by_name_and_the_rest_continues(tmp_path: Path, person):
     study, files, record = demo_subject(tmp_path, person)
-    folder = files[0].parent
+    folder = files[-1].parent  # the chest CT's folder: its good file still goes through
     (folder / "notes.txt").write_text(f"{person.full_name} scan notes")
     truncated = folder / "IM9998"
-    truncated.write_bytes(files[1].read_bytes()[:-3000])
-    nopix = pydicom.dcmread(files[2])
+    truncated.write_bytes(files[-1].read_bytes()[:-3000])
+    nopix = pydicom.dcmread(files[-1])
     del nopix.PixelData
     nopix.SOPInstanceUID = "1.2.3.99"
     nopix.save_as(folder / "IM9997", enforce_file_format=True)
     shutil.copy(get_testdata_file("DICOMDIR"), folder / "DICOMDIR")
-    other = pydicom.dcmread(files[3])
+    other = pydicom.dcmread(files[-1])
     other.PatientID, other.PatientName, other.SOPInstanceUID = "OTHER123", "Other^Patient", "1.2.3.98"
     other.save_as(folder / "IM9996", enforce_file_format=True)
     inputs = sorted(str(p) for p in study.rglob("*") if p.is_file())
@@ -105,7 +102,7 @@ def test_bad_inputs_are_withheld_by_name_and_the_rest_continues(tmp_path: Path, 
     assert reasons["IM9996"].startswith("mixed patients")
     assert all(w["source"].startswith("sourcedata/dicom/sub-p7x9k2/") for w in manifest["withheld"])
     assert person.label not in json.dumps(manifest)
-    assert len(manifest["produced"]) == 5  # the good files still go through
+    assert len(manifest["produced"]) == 1  # the good file still goes through
     values = {v["value"] for v in json.loads((part / "identifiers.json").read_text())["values"]}
     assert "Other^Patient" in values
 
@@ -118,7 +115,7 @@ def test_burned_in_images_are_withheld_unless_a_recipe_covers_them(tmp_path: Pat
     part = tmp_path / "withheld"
     scrub_part(map(str, files), part, record, CFG, KEY, study)
     manifest = json.loads((part / "manifest.json").read_text())
-    assert [w["reason"] for w in manifest["withheld"]] == [
+    assert [w["reason"] for w in manifest["withheld"] if "CT_1" in w["source"]] == [
         "possible burned-in text (BurnedInAnnotation is YES) and no pixel recipe covers it"
     ]
     recipe = tmp_path / "deid.dicom"
@@ -129,25 +126,43 @@ def test_burned_in_images_are_withheld_unless_a_recipe_covers_them(tmp_path: Pat
     part = tmp_path / "cleaned"
     scrub_part(map(str, files), part, record, {**CFG, "pixel_recipe": str(recipe)}, KEY, study)
     manifest = json.loads((part / "manifest.json").read_text())
-    assert manifest["withheld"] == [] and len(manifest["produced"]) == 5
+    assert not [w for w in manifest["withheld"] if "CT_1" in w["source"]] and len(manifest["produced"]) == 1
     ct = pydicom.dcmread(part / "files" / manifest["produced"][0])
     assert ct.BurnedInAnnotation == "NO"
     assert not ct.pixel_array[:20, :].any() and ct.pixel_array[20:, :].any()
 
 
 def test_anatomical_series_are_not_released_as_dicom(tmp_path: Path, person):
-    """A T1w series' pixels show the face and defacing works on NIfTI: the scrubbed DICOM part withholds it (its
-    header values still join the leak list) and keeps the CT localizer; `withhold_pixels_of: []` releases it."""
+    """The whole-head T1w series is a head volume by its content: withheld from the scrubbed DICOM even when
+    `withhold_pixels_of: []` (its header values still join the leak list); the chest CT is released."""
     study, files, record = demo_subject(tmp_path, person)
-    mapping = [{"match": "(?i)mprage|t1w?([^a-z]|$)", "datatype": "anat", "suffix": "T1w"}]
-    part = tmp_path / "parts" / "dicom" / record.pseudonym
-    scrub_part(map(str, files), part, record, {**CFG, "bids_mapping": mapping}, KEY, study)
+    for cfg in ({**CFG}, {**CFG, "withhold_pixels_of": [], "bids_mapping": []}):
+        part = tmp_path / "parts" / str(len(cfg)) / record.pseudonym
+        scrub_part(map(str, files), part, record, cfg, KEY, study)
+        manifest = json.loads((part / "manifest.json").read_text())
+        assert manifest["produced"] == ["sourcedata/dicom/sub-p7x9k2/series-001/0001.dcm"]
+        assert len(manifest["withheld"]) == len(files) - 1
+        assert all("MR head volume" in w["reason"] for w in manifest["withheld"])
+        values = {v["value"] for v in json.loads((part / "identifiers.json").read_text())["values"]}
+        assert person.dicom_name in values
+
+
+def test_a_mapped_anatomical_slab_is_withheld_by_its_mapping(tmp_path: Path, person):
+    """A 4-slice T1w slab cannot hold a face, but `withhold_pixels_of` still keeps a T1w-mapped series out."""
+    study, files, record = demo_subject(tmp_path, person)
+    slab = [f for f in files if "MPRAGE" in f.parent.name][30:34]
+    for path in slab:
+        ds = pydicom.dcmread(path)
+        ds.StudyDescription = "MR knee"
+        ds.BodyPartExamined = "KNEE"
+        ds.SeriesDescription = ds.ProtocolName = "T1 knee"
+        ds.save_as(path, enforce_file_format=True)
+    mapping = [{"match": "(?i)t1", "datatype": "anat", "suffix": "T1w"}]
+    part = tmp_path / "part"
+    scrub_part(map(str, slab), part, record, {**CFG, "bids_mapping": mapping}, KEY, study)
     manifest = json.loads((part / "manifest.json").read_text())
-    assert manifest["produced"] == ["sourcedata/dicom/sub-p7x9k2/series-001/0001.dcm"]
-    assert len(manifest["withheld"]) == 4
+    assert manifest["produced"] == [] and len(manifest["withheld"]) == 4
     assert all("T1w series: its pixels can show the face" in w["reason"] for w in manifest["withheld"])
-    values = {v["value"] for v in json.loads((part / "identifiers.json").read_text())["values"]}
-    assert person.dicom_name in values
     again = tmp_path / "again"
-    scrub_part(map(str, files), again, record, {**CFG, "bids_mapping": mapping, "withhold_pixels_of": []}, KEY, study)
-    assert len(json.loads((again / "manifest.json").read_text())["produced"]) == 5
+    scrub_part(map(str, slab), again, record, {**CFG, "bids_mapping": mapping, "withhold_pixels_of": []}, KEY, study)
+    assert len(json.loads((again / "manifest.json").read_text())["produced"]) == 4  # a knee slab: no face

@@ -37,6 +37,9 @@ def parts(tmp_path_factory, request):
         pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.json").write_text("{}")
         bold = nib.Nifti1Image(np.arange(8 * 8 * 8 * 3, dtype=np.int16).reshape(8, 8, 8, 3), np.eye(4))
         nib.save(bold, pre.path("sub-p1/ses-b2/func/sub-p1_ses-b2_task-rest_bold.nii.gz"))
+        # a planted un-defaced head under a suffix that is not defaced: the render check must catch it
+        nib.save(deformed_head(voxel_mm=4.0, rotation_deg=(-3, 2, 0)).image,
+                 pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_angio.nii.gz"))
         pre.withhold("sourcedata/dicom/sub-p1/ses-b2/scout/IM1", "localizer series not converted")
         pre.add_identifiers([("Jane Roe", "dicom:PatientName")])
     config = mri_config(root)
@@ -88,8 +91,15 @@ def test_risk_section_has_png_montage_and_measures(parts):
     assert risk == json.loads(json.dumps(section))
     assert risk["metrics"]["images_defaced"] == 1 and risk["metrics"]["images_withheld"] == 1
     assert risk["metrics"]["max_brain_loss"] <= 0.01
-    assert all(c["passed"] for c in risk["checks"])
-    png = base64.b64decode(risk["figures"][0]["png_base64"])
+    failed = [c for c in risk["checks"] if not c["passed"]]
+    assert [c["name"] for c in failed] == ["no face on renders of sub-p1/ses-b2/anat/sub-p1_ses-b2_angio.nii.gz"]
+    assert "MTCNN found a face" in failed[0]["detail"]
+    assert risk["metrics"]["render_checked"] == 2 and risk["metrics"]["render_faces_found"] == 1
+    [row] = [r for r in risk["tables"][0]["rows"] if r["status"] == "defaced"]
+    assert row["faces_before"] > 0 and row["faces_after"] == 0  # the detector sees the face before, none after
+    assert all(f.get("private") for f in risk["figures"])  # renders and montages may show the original face
+    montage = next(f for f in risk["figures"] if "face region in red" in f["title"])
+    png = base64.b64decode(montage["png_base64"])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(png[20:24], "big") == 256  # height in the IHDR chunk
     assert len(png) < 200_000
@@ -98,11 +108,12 @@ def test_risk_section_has_png_montage_and_measures(parts):
 def test_config_defaults_and_documentation(request):
     root = request.config.rootpath
     config = mri_config(root)
-    assert config["suffixes"] == ["T1w", "T2w", "FLAIR", "PD"]
+    assert config["suffixes"] == ["T1w", "T2w", "FLAIR", "PD", "UNIT1", "MP2RAGE"]
     readme = (root / "config/README.md").read_text()
     section = readme.split("## `mri`", 1)[1].split("\n## ", 1)[0]
     keys = ["suffixes", "max_brain_loss", "min_nmi", "scale_range", "min_brain_fraction", "python", "qc",
-            *[f"registration.{k}" for k in config["registration"]], "qc.enabled", "qc.height_px"]
+            *[f"registration.{k}" for k in config["registration"]], "qc.enabled", "qc.height_px",
+            *[f"render_check.{k}" for k in config["render_check"]]]
     assert all(f"`{k}`" in section for k in keys), [k for k in keys if f"`{k}`" not in section]
     shipped = yaml.safe_load((root / "config/config.yaml").read_text())["mri"]
     validate(shipped, str(root / SCHEMA))

@@ -1,4 +1,5 @@
-"""Demo DICOM for one person: an MR series dcm2niix turns into one volume, plus a CT image, PHI everywhere."""
+"""Demo DICOM for one person: a whole-head T1w MR series (axial slices of a deformed template head, so that
+DICOM -> NIfTI -> deface -> release runs end to end) and a chest CT image, PHI everywhere."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+import numpy as np
+
+from .nifti import deformed_head
 from .people import Person
 
 
@@ -56,37 +60,60 @@ def _plant_phi(ds: Dataset, person: Person, study_uid: str, rng: random.Random) 
     block.add_new(0x02, "LO", person.email)
 
 
+def _head_slices(rng: random.Random, small: bool) -> tuple[np.ndarray, float, np.ndarray]:
+    """Axial slices (z, row = posterior, column = left) of a deformed template head, its voxel size and the LPS
+    position of the first voxel of each slice."""
+    head = deformed_head(voxel_mm=3.5 if small else 2.5, rotation_deg=tuple(rng.uniform(-6, 6) for _ in range(3)),
+                         translation_mm=tuple(rng.uniform(-8, 8) for _ in range(3)), scale=rng.uniform(0.95, 1.05),
+                         noise=0.01, seed=rng.getrandbits(32), fov_mm=(180, 220, 220))
+    ras = np.asarray(head.image.dataobj).astype(np.uint16)  # RAS axes (the affine is diagonal, positive)
+    affine = head.image.affine
+    voxel = float(affine[0, 0])
+    slices = ras[::-1, ::-1, :].transpose(2, 1, 0)  # (z, y: anterior->posterior, x: right->left)
+    corner = affine[:3, :3] @ np.array([ras.shape[0] - 1, ras.shape[1] - 1, 0]) + affine[:3, 3]
+    positions = np.array([[-corner[0], -corner[1], corner[2] + k * voxel] for k in range(ras.shape[2])])
+    return np.ascontiguousarray(slices), voxel, positions
+
+
 def write(study_dir: Path, person: Person, rng: random.Random, *, small: bool = False) -> list[Path]:
-    """Write one MR series (4 slices small, 24 otherwise) and one CT image under sourcedata/dicom/sub-<label>/."""
+    """Write a whole-head T1w MR series (3.5 mm voxels small, 2.5 mm otherwise) and one chest CT image under
+    sourcedata/dicom/sub-<label>/."""
     root = Path(study_dir) / "sourcedata" / "dicom" / f"sub-{person.label}"
     study_uid = _uid(rng)
     written: list[Path] = []
     mr = pydicom.dcmread(get_testdata_file("MR_small.dcm"))
     series_uid, frame_uid = _uid(rng), _uid(rng)
-    n = 4 if small else 24
-    x, y, z0 = (float(v) for v in mr.ImagePositionPatient)
-    thickness = float(mr.SliceThickness)
+    slices, voxel, positions = _head_slices(rng, small)
     folder = root / f"{rng.randint(100, 999)}_T1_MPRAGE"
     folder.mkdir(parents=True, exist_ok=True)
-    for index in range(n):
+    for index, (pixels, position) in enumerate(zip(slices, positions)):
         ds = mr.copy()
         _plant_phi(ds, person, study_uid, rng)
         ds.SeriesInstanceUID, ds.FrameOfReferenceUID = series_uid, frame_uid
         ds.SOPInstanceUID = _uid(rng)
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.SeriesDescription = ds.ProtocolName = "T1_MPRAGE_sag"
+        ds.SeriesDescription = ds.ProtocolName = "T1_MPRAGE_ax"
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "M", "ND"]
         ds.SeriesNumber, ds.InstanceNumber = 3, index + 1
-        z = z0 + index * thickness
-        ds.ImagePositionPatient = [x, y, z]
-        ds.SliceLocation = z
+        ds.Rows, ds.Columns = pixels.shape
+        ds.PixelSpacing = [voxel, voxel]
+        ds.SliceThickness = voxel
+        ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+        ds.ImagePositionPatient = [round(float(v), 4) for v in position]
+        ds.SliceLocation = round(float(position[2]), 4)
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+        ds.PixelData = pixels.tobytes()
         path = folder / f"IM{index + 1:04d}"
         ds.save_as(path, enforce_file_format=True)
         written.append(path)
     ct = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
-    _plant_phi(ct, person, study_uid, rng)
+    _plant_phi(ct, person, _uid(rng), rng)
     ct.SeriesInstanceUID, ct.FrameOfReferenceUID, ct.SOPInstanceUID = _uid(rng), _uid(rng), _uid(rng)
     ct.file_meta.MediaStorageSOPInstanceUID = ct.SOPInstanceUID
-    ct.SeriesDescription = ct.ProtocolName = "CT head localizer"
+    ct.StudyDescription = f"CT chest for {person.full_name}"
+    ct.SeriesDescription = ct.ProtocolName = "CT chest low dose"
+    ct.BodyPartExamined = "CHEST"
+    ct.RequestAttributesSequence[0].RequestedProcedureDescription = f"Chest CT of {person.full_name}"
     ct.SeriesNumber, ct.InstanceNumber = 1, 1
     folder = root / "CT_1"
     folder.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ import pydicom
 from ..bidsname import BidsNameError, plan_names, report_path
 from ..parts import PartWriter
 from ..subjects import SubjectRecord
+from .heads import MIN_EXTENT_MM, head_volume_reason, is_localizer
 from .mapping import SeriesRule, map_series, series_description, series_rules
 from .pixels import burned_in_reason
 from .scrub import DicomInputError, is_trivial, read_checked
@@ -133,6 +134,7 @@ def convert_part(
     cleaned instead of removing them.
     """
     rules = series_rules(cfg)
+    min_extent = float(cfg.get("head_min_extent_mm", MIN_EXTENT_MM))
     out_dir = Path(out_dir)
     with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
         series = _series_of(dicom_files, bids_dir, record, part) if cfg.get("convert", True) else {}
@@ -154,8 +156,17 @@ def convert_part(
                 members = series[key]
                 rule = map_series(series_description(members[0][1]), rules)
                 label = source_label(str(Path(members[0][0]).parent), bids_dir, record) + "/"
+                head = head_volume_reason([ds for _, ds in members], min_extent)
+                modality = str(members[0][1].get("Modality", "")).upper()
+                if head and (is_localizer(members[0][1]) or modality != "MR"):
+                    # localizers and scouts are never released; CT/PT/NM heads have no defacing here (MRI template)
+                    why = "head localizer/scout" if is_localizer(members[0][1]) else (
+                        f"{modality} head volume: deidflow defaces MR heads only (no Hounsfield-aware CT defacing)")
+                    part.withhold(label, f"not converted: {why}; it may show the face")
+                    continue
                 if rule is None:
-                    part.withhold(label, "series matches no dicom.bids_mapping rule; not converted")
+                    part.withhold(label, "series matches no dicom.bids_mapping rule; not converted"
+                                  + (" (a head volume: it may show the face)" if head else ""))
                     continue
                 session = record.sessions.get(key[0], key[0]) if key[0] else None
                 planned.append((members, rule, session, label))

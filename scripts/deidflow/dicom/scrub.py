@@ -393,12 +393,12 @@ def scrub_subject(
     *,
     sessions: dict[str, str] | None = None,
     pixel_recipe: str | None = None,
-    withhold_series: Callable[[Dataset], str | None] | None = None,
+    withhold_series: Callable[[list[Dataset]], str | None] | None = None,
 ) -> SubjectResult:
     """Scrub one subject's DICOM files; bad files are withheld with a reason and the rest go on.
 
-    `withhold_series` looks at a series' first original dataset and returns a reason to keep the whole series out of
-    the release (its header values still join the identifiers), or None.
+    `withhold_series` looks at a series' original datasets (in instance order) and returns a reason to keep the whole
+    series out of the release (its header values still join the identifiers), or None.
     """
     result = SubjectResult()
     readable: list[tuple[str, Dataset]] = []
@@ -453,7 +453,7 @@ def scrub_subject(
             folder += f"/ses-{(sessions or {}).get(session, session)}"
         folder += f"/series-{counters[session]:03d}"
         members = sorted(series[key], key=lambda pd: _instance_key(pd[1]))
-        reason = withhold_series(members[0][1]) if withhold_series else None
+        reason = withhold_series([ds for _, ds in members]) if withhold_series else None
         for index, (path, ds) in enumerate(members, 1):
             result.identifiers |= scrub(ds, settings)
             if reason:

