@@ -28,3 +28,12 @@ rule all:
     input:
         RELEASE,
         f"{REPORTS}/risk.html",
+
+
+onsuccess:
+    drop_timestamp(RELEASE)
+    print(run_summary(config, ok=True, snakemake_log=log))
+
+
+onerror:
+    print(run_summary(config, ok=False, snakemake_log=log))

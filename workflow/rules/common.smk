@@ -27,6 +27,7 @@ from deidflow.steps import (
     withheld_kinds,
 )
 from deidflow.subjects import pseudonymize_path
+from deidflow.summary import drop_timestamp, run_summary
 
 if not workflow.overwrite_configfiles:
     # No --configfile and no demo study yet (a fresh clone): lint and dry-run on the tiny .test study.
