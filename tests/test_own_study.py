@@ -276,3 +276,42 @@ def test_init_config_fits_a_study_smaller_than_k(tmp_path):
     _, cfg = build_config(tmp_path / "tiny", "k.key", str(tmp_path / "out"))
     assert cfg["tables"]["privacy"]["k"] == 3 and cfg["risk"]["reidentification"]["k"] == 3
     assert _problems(cfg, tmp_path / "tiny") == []
+
+
+# --- step switches and the run summary ------------------------------------------------------------------------
+
+def test_steps_off_withhold_their_inputs_and_their_dependants():
+    from deidflow.steps import enabled_parts, enabled_sections, enabled_steps, withheld_kinds
+
+    cfg = {"steps": {"tables": False, "mri": False}}
+    steps = enabled_steps(cfg)
+    assert not steps["synth"] and not steps["risk_tables"] and not steps["risk_synthetic"] and steps["dicom"]
+    off = withheld_kinds(cfg)
+    assert off["table"] == "step tables is off (steps.tables: false)" and "nifti" in off and "dicom" not in off
+    parts = enabled_parts({"dicom": ("dicom",), "nifti": ("nifti", "dicom"), "tables": ("table",),
+                           "synth": ("table",), "dataset": ("dataset_description",)}, cfg)
+    assert set(parts) == {"dicom", "dataset"}
+    assert enabled_sections(["inventory", "leaks", "tables", "synthetic"], cfg) == ["inventory", "leaks"]
+    assert enabled_parts({"nifti": ("nifti", "dicom")}, {"steps": {"dicom": False}}) == {"nifti": ("nifti",)}
+    with pytest.raises(ValueError, match="steps.synthesis"):
+        enabled_steps({"steps": {"synthesis": False}})
+
+
+def test_run_summary_names_the_failed_job_and_its_error(tmp_path):
+    from deidflow.summary import run_summary
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "tabular.log").write_text("INFO start\nTraceback ...\nRoleError: participants.tsv: column 'x' has no "
+                                      "role in the config\n")
+    smk = tmp_path / "snakemake.log"
+    smk.write_text(f"Error in rule tabular:\n    message: None\n    jobid: 3\n    log: {logs / 'tabular.log'} (check "
+                   "log file(s) for error details)\n")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "inventory.json").write_text('{"withheld": [{"source": "a.docx", "reason": "no rule"}, '
+                                                      '{"source": "b.docx", "reason": "no rule"}]}')
+    cfg = {k: str(tmp_path / k.split("_")[0]) for k in ("release_dir", "reports_dir", "work_dir", "logs_dir")}
+    text = run_summary(cfg, ok=False, snakemake_log=str(smk))
+    assert "stopped with an error" in text and "risk gate: not reached" in text
+    assert "withheld: 2 inputs" in text and "   2  no rule" in text
+    assert "failed: rule tabular" in text and "RoleError: participants.tsv: column 'x'" in text

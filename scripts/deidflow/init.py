@@ -179,11 +179,12 @@ def build_config(study: str | Path, key_file: str, out_dir: str = "results", syn
     steps: dict[str, bool] = {}
     step_notes: dict[str, str] = {}
     for step, kinds in STEP_KINDS.items():
+        if step == "mri":
+            kinds = ("nifti", "dicom")  # converted DICOM is defaced too
         if kinds and not has & set(kinds):
             continue
         steps[step] = True
-    if "nifti" not in has and "dicom" in has:
-        steps["mri"] = True  # converted DICOM is defaced too
+        step_notes[step] = ", ".join(f"{counts[k]} {k}" for k in kinds if counts.get(k))
     steps["synth"] = synth_on
     step_notes["synth"] = ("on" if synth_on else
                            f"off: {rows} participants" + (" (a DP twin needs about "
@@ -219,7 +220,7 @@ def build_config(study: str | Path, key_file: str, out_dir: str = "results", syn
     add("# Step switches: a step that is off needs no environment; its inputs are withheld with that reason.")
     add("steps:")
     for step, on in steps.items():
-        note = step_notes.get(step) or f"{', '.join(f'{counts[k]} {k}' for k in STEP_KINDS[step] if counts.get(k))}"
+        note = step_notes.get(step)
         add(f"  {step}: {'true' if on else 'false'}" + (f"   # {note}" if note else ""))
     add("")
 
