@@ -315,3 +315,14 @@ def test_run_summary_names_the_failed_job_and_its_error(tmp_path):
     assert "stopped with an error" in text and "risk gate: not reached" in text
     assert "withheld: 2 inputs" in text and "   2  no rule" in text
     assert "failed: rule tabular" in text and "RoleError: participants.tsv: column 'x'" in text
+
+
+def test_usable_as_a_snakemake_module(own, tmp_path):
+    (tmp_path / "Snakefile").write_text(
+        f'configfile: "{own["config"]}"\n\n\n'
+        f'module deidflow:\n    snakefile:\n        "{ROOT / "Snakefile"}"\n    config:\n        config\n\n\n'
+        "use rule * from deidflow as deidflow_*\n")
+    proc = subprocess.run([*SNAKEMAKE, "-n", "--cores", "1", "deidflow_all", "--quiet", "rules"], cwd=tmp_path,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "deidflow_tabular" in proc.stdout and "deidflow_text_transcripts" in proc.stdout

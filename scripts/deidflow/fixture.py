@@ -28,7 +28,10 @@ def fresh_clone_config(config: Mapping[str, Any], root: str | Path) -> dict[str,
     cfg = yaml.safe_load(fixture.read_text())
     for key in PATH_KEYS:
         if cfg.get(key) and not os.path.isabs(cfg[key]):
-            cfg[key] = str(fixture.parent.parent / cfg[key])
+            path = fixture.parent.parent / cfg[key]
+            # relative to where Snakemake runs when inside it (no absolute prefix shared with the workflow's own paths)
+            inside = Path.cwd() in path.parents
+            cfg[key] = os.path.relpath(path) if inside else str(path)
     print(f"deidflow: no --configfile and the demo study {bids or '(none)'} is not there (make demo makes it); "
           f"using the tiny .test study ({fixture.relative_to(root)}) for lint and dry runs", file=sys.stderr)
     return cfg

@@ -24,11 +24,10 @@ def _read(path: Path) -> Any:
         return None
 
 
-def failed_jobs(snakemake_log: str | Path | None) -> list[tuple[str, str | None]]:
-    """(rule, its log file) of every failed job in Snakemake's own log of this run."""
-    if not snakemake_log or not Path(snakemake_log).is_file():
-        return []
-    text = Path(snakemake_log).read_text(errors="replace")
+def failed_jobs(snakemake_log: str | Path | list | None) -> list[tuple[str, str | None]]:
+    """(rule, its log file) of every failed job in Snakemake's own log(s) of this run."""
+    logs = snakemake_log if isinstance(snakemake_log, (list, tuple)) else [snakemake_log]
+    text = "".join(Path(p).read_text(errors="replace") for p in logs if p and Path(p).is_file())
     out = []
     for match in re.finditer(r"Error in rule (\w+):\n((?:[ \t]+.*\n?)*)", text):
         log = re.search(r"^\s+log: (\S+)", match.group(2), re.M)
@@ -47,7 +46,7 @@ def _last_error(log: str | None, limit: int = 6) -> list[str]:
     return lines[-limit:]
 
 
-def run_summary(config: Mapping[str, Any], ok: bool, snakemake_log: str | None = None) -> str:
+def run_summary(config: Mapping[str, Any], ok: bool, snakemake_log: str | list | None = None) -> str:
     """The closing summary of a run."""
     release = Path(config["release_dir"])
     reports = Path(config["reports_dir"])
