@@ -15,9 +15,10 @@ OWN_VENV_STAMPS := $(foreach g,$(OWN_VENVS),$(if $(wildcard envs/$(g).txt),.venv
 GROUP_REQS := $(filter-out $(foreach g,$(OWN_VENVS),envs/$(g).txt) envs/constraints.txt,$(sort $(wildcard envs/*.txt)))
 DEBIAN_PKGS := libimage-exiftool-perl dcmtk chromium
 
-.PHONY: demo test venv venvs sysdeps key dryrun lint clean clean-demo
+.PHONY: demo test venv venvs venv-synth venv-mri venv-peers sysdeps key dryrun lint config clean clean-demo
 
-demo: venv venvs sysdeps demo/study demo/keys/pseudonym.key
+# The demo needs the twinify and antspyx venvs, not the peers venv (the tests' oracles).
+demo: venv venv-synth venv-mri sysdeps demo/study demo/keys/pseudonym.key
 	$(SNAKEMAKE) --cores $(CORES) --rerun-incomplete --keep-going --quiet rules
 	@echo
 	@cat results/work/gate.passed
@@ -37,6 +38,9 @@ $(VENV)/.installed: $(GROUP_REQS) envs/constraints.txt
 	touch $@
 
 venvs: $(OWN_VENV_STAMPS)
+venv-synth: .venv-synth/.installed
+venv-mri: .venv-mri/.installed
+venv-peers: .venv-peers/.installed
 .venv-%/.installed: envs/%.txt
 	test -x .venv-$*/bin/python || $(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install -q --upgrade pip==25.3
@@ -59,8 +63,9 @@ key: demo/keys/pseudonym.key
 dryrun: venv demo/study demo/keys/pseudonym.key
 	$(SNAKEMAKE) -n --cores $(CORES)
 
+# Lint and dry-run need a study: on a fresh clone (no demo study) the workflow falls back to the tiny .test study.
 lint: venv
-	$(SNAKEMAKE) --lint
+	$(SNAKEMAKE) --lint --directory .test
 	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
 
 clean-demo:
@@ -68,3 +73,9 @@ clean-demo:
 
 clean: clean-demo
 	rm -rf $(VENV) .venv-*
+
+# Your own study: `make config STUDY=/path/to/study [CONFIG=my-config.yaml]` writes a commented config of its own.
+CONFIG ?= my-config.yaml
+config: venv
+	@test -n "$(STUDY)" || { echo "usage: make config STUDY=/path/to/study [CONFIG=my-config.yaml]"; exit 2; }
+	PYTHONPATH=scripts $(VENV)/bin/python -m deidflow init "$(STUDY)" -o "$(CONFIG)"

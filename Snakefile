@@ -4,7 +4,10 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The config a user passes (--configfile) is the whole config: the demo's settings apply only when none is given.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -25,3 +28,12 @@ rule all:
     input:
         RELEASE,
         f"{REPORTS}/risk.html",
+
+
+onsuccess:
+    drop_timestamp(RELEASE)
+    print(run_summary(config, ok=True, snakemake_log=log))
+
+
+onerror:
+    print(run_summary(config, ok=False, snakemake_log=log))

@@ -1,5 +1,6 @@
 """Write the release's dataset_description.json (BIDS) with GeneratedBy naming this deidflow."""
 
+from deidflow.bids import write_release_docs
 from deidflow.parts import PartWriter
 from deidflow.provenance import job
 from deidflow.release import write_dataset_description
@@ -7,4 +8,5 @@ from deidflow.release import write_dataset_description
 with job(snakemake) as log:
     with PartWriter(snakemake.output[0], "dataset", None) as part:
         write_dataset_description(snakemake.input, snakemake.params.release, part)
-    log.info("dataset_description.json written")
+        write_release_docs(part, snakemake.params.release)
+    log.info("dataset_description.json, README.md, CHANGES and .bidsignore written")

@@ -142,3 +142,107 @@ def test_profile_resources_name_rules_that_exist(profile):
     assert settings["scheduler"] == "greedy" and settings["rerun-incomplete"] is True
     if profile == "slurm":
         assert settings["executor"] == "slurm" and any(g.startswith("subject=") for g in settings["group-components"])
+
+
+# --- each group's pins alone provide every module its rules import (the conda route has nothing else) ----------
+
+import ast  # noqa: E402
+import importlib.metadata  # noqa: E402
+
+SCRIPTS = ROOT / "scripts"
+# import name -> distribution, for the groups whose packages are not installed in this interpreter
+KNOWN_DISTS = {"ants": "antspyx", "twinify": "twinify", "numpyro": "numpyro", "jax": "jax", "jaxlib": "jaxlib",
+               "d3p": "d3p", "anonymeter": "anonymeter", "sklearn": "scikit-learn", "arviz": "arviz",
+               "polars": "polars", "cv2": "opencv-python", "yaml": "PyYAML", "PIL": "pillow",
+               "skimage": "scikit-image", "ahocorasick": "pyahocorasick", "dateutil": "python-dateutil"}
+
+
+def _dists_of(module: str) -> set[str]:
+    found = set(importlib.metadata.packages_distributions().get(module, []))
+    if module in KNOWN_DISTS:
+        found.add(KNOWN_DISTS[module])
+    return {_norm(d) for d in found}
+
+
+def _module_file(name: str) -> Path | None:
+    base = SCRIPTS.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path, package: str) -> tuple[set[str], set[str]]:
+    """(third-party top-level modules, deidflow modules) a file imports, at any depth (lazy imports count)."""
+    tree = ast.parse(path.read_text(), str(path))
+    outside, inside = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top == "deidflow":
+                if _module_file(name):
+                    inside.add(name)
+            elif top and top not in sys.stdlib_module_names and top != "snakemake":
+                outside.add(top)
+    return outside, inside
+
+
+def group_imports(entry_points: list[Path]) -> dict[str, set[str]]:
+    """{third-party module: files importing it} over the adapters and every deidflow module they reach."""
+    found: dict[str, set[str]] = {}
+    todo = [(p, "") for p in entry_points]
+    seen: set[Path] = set()
+    while todo:
+        path, package = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        outside, inside = _imports(path, package)
+        for module in outside:
+            found.setdefault(module, set()).add(path.relative_to(ROOT).as_posix())
+        for name in inside:
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__, a/b/__init__ too
+                file = _module_file(".".join(parts[:i]))
+                if file:
+                    pkg = ".".join(parts[:i]) if file.name == "__init__.py" else ".".join(parts[: i - 1])
+                    todo.append((file, pkg))
+    return found
+
+
+def rule_scripts() -> dict[str, list[Path]]:
+    """{env group: adapter scripts its rules run} (script: directives and the scripts shell: rules call)."""
+    groups: dict[str, list[Path]] = {}
+    for smk in RULE_FILES:
+        for block in re.split(r"(?m)^(?=(?:rule|checkpoint) )", smk.read_text())[1:]:
+            env = re.search(r"(?m)^\s+conda:\s*\n\s+[\"']\.\./\.\./envs/(\w+)\.yaml", block)
+            scripts = re.findall(r"(?m)^\s+[\"']\.\./\.\./scripts/(\w+\.py)[\"']", block)
+            scripts += re.findall(r"\{params\.scripts:q\}/(\w+\.py)", block)
+            if env:
+                groups.setdefault(env.group(1), []).extend(SCRIPTS / s for s in scripts)
+    return groups
+
+
+GROUP_SCRIPTS = rule_scripts()
+
+
+@pytest.mark.parametrize("group", sorted(GROUP_SCRIPTS), ids=sorted(GROUP_SCRIPTS))
+def test_group_pins_provide_every_import(group):
+    pins = set(pip_pins(ENVS / f"{group}.txt"))
+    missing = {}
+    for module, files in group_imports(GROUP_SCRIPTS[group]).items():
+        if not _dists_of(module) & pins:
+            missing[module] = sorted(files)[:3]
+    assert not missing, (f"envs/{group}.txt (and .yaml) lack a pin for modules its rules import: "
+                         + "; ".join(f"{m} (in {', '.join(f)})" for m, f in sorted(missing.items())))

@@ -6,24 +6,55 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+# The deidflow checkout, from this file's place (so the workflow also works as a Snakemake `module`).
+ROOT = Path(workflow.current_basedir).parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from deidflow.bidsname import report_path
+from deidflow.checks import (
+    check_interpreters,
+    check_paths,
+    check_tables,
+    raise_problems,
+    resolve_k,
+)
 from deidflow.discovery import discover
 from deidflow.identifiers import check_columns
+from deidflow.fixture import fresh_clone_config, use_test_key
 from deidflow.pseudonyms import build_subjects, load_key
 from deidflow.secrets import SecretStore
-from deidflow.subjects import pseudonymize_path
+from deidflow.steps import (
+    enabled_parts,
+    enabled_sections,
+    enabled_steps,
+    withheld_kinds,
+)
+from deidflow.summary import drop_timestamp, run_summary
 
-CONFIG_FILES = ", ".join(map(str, workflow.configfiles)) or "the config"
+if not workflow.overwrite_configfiles:
+    # No --configfile and no demo study yet (a fresh clone): lint and dry-run on the tiny .test study.
+    _fallback = fresh_clone_config(config, ROOT)
+    if _fallback is not None:
+        config.clear()
+        config.update(_fallback)
+use_test_key(config)
+
+CONFIGFILES = [str(f) for f in workflow.overwrite_configfiles] or [
+    str(f) for f in workflow.configfiles
+]
+CONFIG_FILES = ", ".join(CONFIGFILES) or "the config"
 try:
-    validate(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    validate(config, ROOT / "workflow/schemas/config.schema.yaml")
     for _section in ("tables", "dicom", "media", "text", "mri", "synth"):
-        _schema = Path(workflow.basedir) / f"workflow/schemas/{_section}.schema.yaml"
+        _schema = ROOT / f"workflow/schemas/{_section}.schema.yaml"
         if _schema.is_file():
             validate(config[_section], _schema)
 except WorkflowError as _err:
     raise WorkflowError(f"{CONFIG_FILES}: {_err}") from None
+resolve_k(config)
+STEPS = enabled_steps(config)
+OFF_KINDS = withheld_kinds(config)
+raise_problems(check_paths(config), CONFIGFILES)
 
 BIDS = config["bids_dir"]
 WORK = config["work_dir"]
@@ -46,7 +77,8 @@ SUBJECTS = sorted(RECORDS)
 
 _FILES = defaultdict(list)
 for _file in INVENTORY.files:
-    _FILES[(_file.kind, _file.subject)].append(f"{BIDS}/{_file.relpath}")
+    if _file.kind not in OFF_KINDS:  # a step that is off: its inputs are withheld
+        _FILES[(_file.kind, _file.subject)].append(f"{BIDS}/{_file.relpath}")
 
 # Parts that reach the release: subject parts (part name -> the input kinds it consumes) and global ones.
 SUBJECT_PARTS = {
@@ -67,6 +99,35 @@ GLOBAL_PARTS = {
 RISK_SECTIONS = ["inventory", "leaks", "tables", "synthetic"]
 # Every check the release step makes runs before the gate (rule release_check), so nothing fails after it passed.
 RISK_SECTIONS.append("release")
+# Only the parts and sections of the steps that are on (`steps:`).
+SUBJECT_PARTS = enabled_parts(SUBJECT_PARTS, config)
+GLOBAL_PARTS = enabled_parts(GLOBAL_PARTS, config)
+RISK_SECTIONS = enabled_sections(RISK_SECTIONS, config)
+# Everything checkable before work starts fails now, naming the config key and the file.
+raise_problems(
+    (
+        check_tables(
+            config, [f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("table")], ROOT
+        )
+        if STEPS["tables"]
+        else []
+    )
+    + (
+        []
+        if "conda"
+        in {str(m).lower() for m in workflow.deployment_settings.deployment_method}
+        else check_interpreters(
+            config,
+            STEPS,
+            ROOT,
+            needs_mri=any(
+                f.kind in SUBJECT_PARTS.get("nifti", ()) for f in INVENTORY.files
+            ),
+            needs_synth="synth" in GLOBAL_PARTS,
+        )
+    ),
+    CONFIGFILES,
+)
 
 
 wildcard_constraints:
@@ -104,7 +165,8 @@ def subject_parts(*parts):
         return [
             f"{WORK}/parts/{part}/{wildcards.subject}"
             for part in parts
-            if has_inputs(wildcards.subject, _kinds(SUBJECT_PARTS[part]))
+            if part in SUBJECT_PARTS
+            and has_inputs(wildcards.subject, _kinds(SUBJECT_PARTS[part]))
         ]
 
     return dirs
@@ -136,11 +198,12 @@ def withheld_inputs():
             continue
         # entities and pseudonyms only: a typed file name or a folder named by PatientID never reaches the report
         path = report_path(item.relpath, BY_ORIGINAL.get(item.subject))
-        reason = (
-            item.reason
-            if item.kind == "unknown"
-            else f"no enabled rule de-identifies {item.kind} files"
-        )
+        if item.kind in OFF_KINDS:
+            reason = OFF_KINDS[item.kind]
+        elif item.kind == "unknown":
+            reason = item.reason
+        else:
+            reason = f"no enabled rule de-identifies {item.kind} files"
         withheld.append({"source": path, "kind": item.kind, "reason": reason})
     return withheld
 

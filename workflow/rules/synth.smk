@@ -17,8 +17,8 @@ rule synthesize:
     conda:
         "../../envs/synth.yaml"
     params:
-        python=str(Path(workflow.basedir) / config["synth"]["python"]),
-        scripts=str(Path(workflow.basedir) / "scripts"),
+        python=str(ROOT / config["synth"]["python"]),
+        scripts=str(ROOT / "scripts"),
         work=lambda wildcards, output: str(Path(output.part).parents[2]),
         secrets=SECRETS,
         settings=json.dumps(
@@ -49,8 +49,8 @@ rule risk_synth:
     conda:
         "../../envs/synth.yaml"
     params:
-        python=str(Path(workflow.basedir) / config["synth"]["python"]),
-        scripts=str(Path(workflow.basedir) / "scripts"),
+        python=str(ROOT / config["synth"]["python"]),
+        scripts=str(ROOT / "scripts"),
         work=lambda wildcards, output: str(Path(output[0]).parents[1]),
         secrets=SECRETS,
         settings=json.dumps(

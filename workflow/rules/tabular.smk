@@ -19,6 +19,6 @@ rule tabular:
         mem_mb=4000,
     params:
         tables=config["tables"],
-        base_dir=str(Path(workflow.basedir)),
+        base_dir=str(ROOT),
     script:
         "../../scripts/tables.py"

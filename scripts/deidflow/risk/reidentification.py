@@ -278,12 +278,13 @@ def assess(
     checks = [
         {"name": f"k-anonymity: every class has at least {thresholds.k} records", "passed": metrics["k"] >= thresholds.k,
          "value": metrics["k"], "limit": thresholds.k, "higher_is_better": True,
-         "detail": f"achieved k = {metrics['k']} over {len(qis)} quasi-identifiers"},
+         "detail": f"achieved k = {metrics['k']} over {len(qis)} quasi-identifiers "
+                   "(required by risk.reidentification.k, which defaults to tables.privacy.k)"},
         {"name": f"prosecutor risk at most {thresholds.threshold:g}",
          "passed": metrics["prosecutor_max"] <= thresholds.threshold,
          "value": metrics["prosecutor_max"], "limit": thresholds.threshold,
          "detail": f"highest {metrics['prosecutor_max']:.4f}, average {metrics['prosecutor_avg']:.4f}, "
-                   f"{metrics['records_at_risk']} records above the threshold"},
+                   f"{metrics['records_at_risk']} records above the threshold (risk.reidentification.threshold)"},
     ]
     return {"metrics": metrics, "checks": checks}
 

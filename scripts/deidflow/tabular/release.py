@@ -293,7 +293,8 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
         k = got.get("k")
         checks.append({"name": "tables: k-anonymity", "passed": k is not None and k >= privacy.get("k", 1),
                        "value": k, "limit": privacy.get("k", 1), "higher_is_better": True,
-                       "detail": f"participants.tsv: smallest class {k}, required {privacy.get('k', 1)}"})
+                       "detail": f"participants.tsv: smallest class {k}, required {privacy.get('k', 1)} "
+                                 "(tables.privacy.k)"})
         if privacy.get("l") is not None:
             kind = privacy.get("l_kind", "distinct")
             value = {"distinct": got.get("l_distinct"), "entropy": got.get("l_entropy")}.get(kind)
