@@ -69,10 +69,26 @@ def _series(folder: Path, source: str, name: str, n: int, *, spacing: float | No
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
         ds.ImagePositionPatient = [0.0, 0.0, i * step]
         ds.InstanceNumber = i + 1
-        path = folder / f"IM{i:04d}"
+        path = folder / _file_name(folder.name, i)
         ds.save_as(path, enforce_file_format=True)
         paths.append(path)
     return paths
+
+
+_SERIES: list[str] = []  # series folder names, by the number their instance file names carry
+
+
+def _file_name(series: str, i: int) -> str:
+    """An instance file name that numbers its series (`S004.0007`): manifests label inputs by their release path,
+    where a free-form folder name shows only as `…`, but a DICOM-style file name stays."""
+    if series not in _SERIES:
+        _SERIES.append(series)
+    return f"S{_SERIES.index(series):03d}.{i:04d}"
+
+
+def _series_of(source: str) -> str:
+    """The series folder of a withheld instance, from the number `_file_name` gave it."""
+    return _SERIES[int(source.split("/")[-1][1:4])]
 
 
 def _scrub(tmp: Path, files: list[Path], cfg: dict) -> dict:
@@ -91,7 +107,7 @@ def test_head_series_under_every_name_are_withheld_from_dicom(tmp_path, source):
         files += _series(tmp_path / "study" / f"head{index}", source, name, 12, spacing=8.0)
     for cfg in (DEFAULTS, {**DEFAULTS, "withhold_pixels_of": []}):
         manifest = _scrub(tmp_path, files, cfg)
-        released = {w["source"].split("/")[-2] for w in manifest["withheld"]}
+        released = {_series_of(w["source"]) for w in manifest["withheld"]}
         own_geometry_released = sorted({f.parent.name for f in files} - released)
         # a file's own geometry (a 20 mm MR field of view) cannot hold a face: only names that neither point at
         # the head nor map to an anatomical suffix may leave then, and only without withhold_pixels_of
@@ -121,7 +137,7 @@ def test_content_decides_not_the_name(tmp_path):
     assert is_localizer(datasets(scout)[0]) and "localizer" in head_volume_reason(datasets(scout))
     assert head_volume_reason(datasets(chest)) is None
     manifest = _scrub(tmp_path, head + knee + slab + scout + chest, {"bids_mapping": [], "withhold_pixels_of": []})
-    withheld = {w["source"].split("/")[-2] for w in manifest["withheld"]}
+    withheld = {_series_of(w["source"]) for w in manifest["withheld"]}
     assert withheld == {"a", "d"}
     assert len(manifest["produced"]) == len(knee) + len(slab) + len(chest)
 
@@ -134,7 +150,7 @@ def test_head_ct_and_localizers_are_not_converted_and_unmapped_heads_say_why(tmp
     convert_part(list(map(str, ct + scout + mra)), [], out, RECORD, DEFAULTS, tmp_path / "study")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["produced"] == []
-    reasons = {w["source"].split("/")[-2]: w["reason"] for w in manifest["withheld"]}
+    reasons = {_series_of(w["source"]): w["reason"] for w in manifest["withheld"]}
     assert "CT head volume: deidflow defaces MR heads only" in reasons["ct"]
     assert "head localizer/scout" in reasons["scout"]
     assert reasons["mra"] == ("series matches no dicom.bids_mapping rule; not converted (a head volume: it may show "

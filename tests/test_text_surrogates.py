@@ -17,7 +17,7 @@ def test_tags_are_consistent_within_a_subject_and_ignore_case_and_spacing():
     ("March 5, 1980", "March 15, 1980"),
     ("1980-03-05", "1980-03-15"),
     ("03/05/1980", "03/15/1980"),
-    ("5th of March 1980", "15 March 1980"),
+    ("5th of March 1980", "15th of March 1980"),
     ("December 28, 2023", "January 7, 2024"),
 ])
 def test_dates_are_shifted_by_the_subject_shift_in_their_written_format(written, shifted):

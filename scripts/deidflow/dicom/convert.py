@@ -155,7 +155,8 @@ def convert_part(
             for key in sorted(series, key=lambda k: (k[0] or "", k[1], k[2])):
                 members = series[key]
                 rule = map_series(series_description(members[0][1]), rules)
-                label = source_label(str(Path(members[0][0]).parent), bids_dir, record) + "/"
+                # the series by its first file: a series folder is often named by PatientID and shows only as `…`
+                label = f"{source_label(members[0][0], bids_dir, record)} (series of {len(members)} files)"
                 head = head_volume_reason([ds for _, ds in members], min_extent)
                 modality = str(members[0][1].get("Modality", "")).upper()
                 if head and (is_localizer(members[0][1]) or modality != "MR"):

@@ -121,15 +121,15 @@ def face_series(cfg: Mapping) -> Callable[[list[Any]], str | None]:
 REPORT_MODES = ("release", "withhold")  # dicom.structured_reports
 
 
-def report_series(cfg: Mapping) -> Callable[[Any], str | None]:
+def report_series(cfg: Mapping) -> Callable[[list[Any]], str | None]:
     """A check that keeps structured reports and key object selections out of the release when
     `dicom.structured_reports` is `withhold` (their content tree is free text about the patient)."""
     mode = cfg.get("structured_reports", "release")
     if mode not in REPORT_MODES:
         raise ValueError(f"dicom.structured_reports = {mode!r}: use one of {', '.join(REPORT_MODES)}")
 
-    def check(ds: Any) -> str | None:
-        family = non_image_family(str(ds.get("SOPClassUID", "")))
+    def check(datasets: list[Any]) -> str | None:
+        family = non_image_family(str(datasets[0].get("SOPClassUID", "")))
         if mode == "withhold" and family in ("Structured Report", "Key Object Selection"):
             return f"{family}: withheld by dicom.structured_reports: withhold"
         return None
@@ -137,10 +137,10 @@ def report_series(cfg: Mapping) -> Callable[[Any], str | None]:
     return check
 
 
-def first_reason(*checks: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-    """One series check from several: the first reason any of them gives."""
-    def check(ds: Any) -> str | None:
-        return next((reason for c in checks if (reason := c(ds))), None)
+def first_reason(*checks: Callable[[list[Any]], str | None]) -> Callable[[list[Any]], str | None]:
+    """One series check (over the series' datasets) from several: the first reason any of them gives."""
+    def check(datasets: list[Any]) -> str | None:
+        return next((reason for c in checks if (reason := c(datasets))), None)
 
     return check
 
