@@ -6,7 +6,7 @@ from deidflow.pseudonyms import load_key
 from deidflow.secrets import SecretStore
 from deidflow.subjects import read_subjects
 
-with job(snakemake, extra_tools=["pydicom", "deid", "presidio_analyzer", "spacy"]) as log:
+with job(snakemake, extra_tools=["pydicom", "deid", "presidio_analyzer", "spacy", "rapidocr_onnxruntime", "onnxruntime"]) as log:
     record = read_subjects(snakemake.input.subjects)[snakemake.wildcards.subject]
     key = load_key(snakemake.config)
     cfg = snakemake.config["dicom"]

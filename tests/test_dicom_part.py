@@ -107,13 +107,13 @@ def test_bad_inputs_are_withheld_by_name_and_the_rest_continues(tmp_path: Path, 
     assert "Other^Patient" in values
 
 
-def test_burned_in_images_are_withheld_unless_a_recipe_covers_them(tmp_path: Path, person):
+def test_burned_in_images_are_withheld_unless_a_recipe_covers_them(tmp_path: Path, person):  # burned_in: recipe
     study, files, record = demo_subject(tmp_path, person)
     sc = pydicom.dcmread(files[-1])
     sc.BurnedInAnnotation = "YES"
     sc.save_as(files[-1], enforce_file_format=True)
     part = tmp_path / "withheld"
-    scrub_part(map(str, files), part, record, CFG, KEY, study)
+    scrub_part(map(str, files), part, record, {**CFG, "burned_in": "recipe"}, KEY, study)
     manifest = json.loads((part / "manifest.json").read_text())
     assert [w["reason"] for w in manifest["withheld"] if "CT_1" in w["source"]] == [
         "possible burned-in text (BurnedInAnnotation is YES) and no pixel recipe covers it"
@@ -124,7 +124,7 @@ def test_burned_in_images_are_withheld_unless_a_recipe_covers_them(tmp_path: Pat
         "  contains BurnedInAnnotation YES\n  coordinates 0,0,128,20\n"
     )
     part = tmp_path / "cleaned"
-    scrub_part(map(str, files), part, record, {**CFG, "pixel_recipe": str(recipe)}, KEY, study)
+    scrub_part(map(str, files), part, record, {**CFG, "burned_in": "recipe", "pixel_recipe": str(recipe)}, KEY, study)
     manifest = json.loads((part / "manifest.json").read_text())
     assert not [w for w in manifest["withheld"] if "CT_1" in w["source"]] and len(manifest["produced"]) == 1
     ct = pydicom.dcmread(part / "files" / manifest["produced"][0])

@@ -314,6 +314,18 @@ def mark_deidentified(ds: Dataset, settings: ScrubSettings) -> None:
     ds.LongitudinalTemporalInformationModified = "MODIFIED" if settings.shift_dates else "REMOVED"
 
 
+CLEAN_PIXEL_CODE = ("113101", "Clean Pixel Data Option")
+
+
+def mark_pixels_cleaned(ds: Dataset) -> None:
+    """Record the Clean Pixel Data Option (113101) after burned-in text was removed from the pixels."""
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = CLEAN_PIXEL_CODE[0], "DCM", CLEAN_PIXEL_CODE[1]
+    ds.DeidentificationMethodCodeSequence.append(item)
+    ds.DeidentificationMethod = [*ds.DeidentificationMethod, CLEAN_PIXEL_CODE[1]]
+    ds.BurnedInAnnotation = "NO"
+
+
 def _expected_pixel_bytes(ds: Dataset) -> int:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     bits = int(ds.BitsAllocated)
@@ -378,6 +390,8 @@ class SubjectResult:
     withheld: list[tuple[str, str]] = field(default_factory=list)  # (source file, reason)
     identifiers: set[tuple[str, str]] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    leaks: list[tuple[str, str]] = field(default_factory=list)  # (source file, what the second OCR pass read)
+    pixels_cleaned: set[int] = field(default_factory=set)  # id() of datasets whose pixels were cleaned
 
 
 def _session_of(path: str) -> str | None:
@@ -393,6 +407,7 @@ def scrub_subject(
     *,
     sessions: dict[str, str] | None = None,
     pixel_recipe: str | None = None,
+    burned_in: str = "ocr",
     withhold_series: Callable[[list[Dataset]], str | None] | None = None,
 ) -> SubjectResult:
     """Scrub one subject's DICOM files; bad files are withheld with a reason and the rest go on.
@@ -431,16 +446,21 @@ def scrub_subject(
     for path, ds in readable:
         reason = pixels.burned_in_reason(ds)
         if reason:
-            boxes = pixels.recipe_boxes(path, pixel_recipe) if pixel_recipe else None
-            if boxes is None:
-                result.withheld.append((path, f"possible burned-in text ({reason}) and no pixel recipe covers it"))
+            original = Found()
+            for elem in ds.iterall():
+                if elem.VR in ("PN", "LO", "SH", "DA", "DT"):
+                    original.add(elem, elem.keyword or "text")
+            outcome = pixels.clean_burned_in(ds, reason, mode=burned_in, recipe=pixel_recipe,
+                                             identifiers=[v for v, _ in original.values])
+            result.notes += outcome.notes
+            if outcome.leak:
+                result.leaks.append((path, outcome.leak))
+            if outcome.withheld:
+                result.withheld.append((path, outcome.withheld))
+                result.identifiers |= original.values
                 continue
-            try:
-                pixels.blank_boxes(ds, boxes)
-            except Exception as exc:
-                result.withheld.append((path, f"possible burned-in text ({reason}); cleaning failed: {exc}"))
-                continue
-            result.notes.append(f"pixels cleaned by recipe in {len(boxes)} box(es) for one file ({reason})")
+            if outcome.cleaned:
+                result.pixels_cleaned.add(id(ds))
         session = _session_of(path)
         series[(session, str(ds.SeriesInstanceUID))].append((path, ds))
     order = sorted(series, key=lambda k: (k[0] or "", _series_sort_key(series[k][0][1], settings)))
@@ -456,6 +476,8 @@ def scrub_subject(
         reason = withhold_series([ds for _, ds in members]) if withhold_series else None
         for index, (path, ds) in enumerate(members, 1):
             result.identifiers |= scrub(ds, settings)
+            if id(ds) in result.pixels_cleaned:
+                mark_pixels_cleaned(ds)
             if reason:
                 result.withheld.append((path, reason))
             else:

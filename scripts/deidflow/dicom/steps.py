@@ -163,6 +163,7 @@ def scrub_part(
     """
     settings = settings_for(record, cfg, key, descriptors)
     result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"),
+                           burned_in=cfg.get("burned_in", "ocr"),
                            withhold_series=first_reason(face_series(cfg), report_series(cfg)))
     with PartWriter(out_dir, "dicom", record.pseudonym) as part:
         for source, reason in result.withheld:
@@ -183,9 +184,26 @@ def scrub_part(
             part.note(descriptors.summary())
         for note in sorted(set(result.notes)):
             part.note(note)
+        if result.pixels_cleaned or result.leaks:
+            part.risk(pixel_section(record, result, bids_dir))
         if secrets is not None and isinstance(settings.uid_map, UIDMapper):
             write_uid_map(secrets, record.pseudonym, settings.uid_map)
         log.info("dicom: %d files written, %d withheld", len(result.written), len(result.withheld))
+
+
+def pixel_section(record: SubjectRecord, result: Any, bids_dir: str | os.PathLike) -> dict[str, Any]:
+    """The part's risk section on burned-in text: images cleaned, and a failed check for each image in which the
+    second OCR pass still read one of the file's identifiers (named by its pseudonymized path and the kind)."""
+    checks = [{"name": "DICOM burned-in text: second OCR pass reads no identifier",
+               "passed": False, "detail": f"{source_label(source, bids_dir, record)}: {what} (file withheld)"}
+              for source, what in result.leaks]
+    if not checks:
+        checks.append({"name": "DICOM burned-in text: second OCR pass reads no identifier", "passed": True,
+                       "detail": f"{len(result.pixels_cleaned)} image(s) cleaned and verified"})
+    return {"section": f"dicom_pixels:{record.pseudonym}", "title": f"DICOM burned-in text of sub-{record.pseudonym}",
+            "metrics": {"images_cleaned": len(result.pixels_cleaned), "identifier_read_after_cleaning":
+                        len(result.leaks)},
+            "checks": checks}
 
 
 def uid_map_name(pseudonym: str) -> str:
