@@ -90,8 +90,8 @@ def test_sr_content_tree_is_cleaned_and_the_option_recorded(tmp_path: Path):
 
 def test_structured_reports_can_be_withheld_by_config():
     sr = pydicom.dcmread(get_testdata_file("test-SR.dcm"))
-    assert "structured_reports" in report_series({"structured_reports": "withhold"})(sr)
-    assert report_series({})(sr) is None
+    assert "structured_reports" in report_series({"structured_reports": "withhold"})([sr])
+    assert report_series({})([sr]) is None
     with pytest.raises(ValueError, match="structured_reports"):
         report_series({"structured_reports": "maybe"})
 
