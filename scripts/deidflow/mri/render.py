@@ -55,9 +55,10 @@ class RenderCheck:
 
 
 def _otsu(values: np.ndarray) -> float:
+    """Otsu's level on log intensities: the same skin level whatever gamma the contrast went through."""
     from skimage.filters import threshold_otsu
 
-    return float(threshold_otsu(values))
+    return float(np.exp(threshold_otsu(np.log(values))))
 
 
 def prepare(data: np.ndarray, affine: np.ndarray, mm: float = RENDER_MM) -> tuple[np.ndarray, float]:
