@@ -14,7 +14,7 @@ from deidflow.mri.template import template_files
 
 @pytest.fixture(scope="module")
 def detector():
-    return RenderDetector(0.9)
+    return RenderDetector()  # the default confidence, 0.95
 
 
 def _template():

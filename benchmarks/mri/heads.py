@@ -2,7 +2,8 @@
 and contrast: per head, face removed, brain kept, MTCNN on renders before/after, seconds.
 
 Run once (not part of the test suite):
-    flock /tmp/deidflow-heavy.lock .venv/bin/python benchmarks/mri/heads.py [--mm 2.0] [--out benchmarks/mri/results-heads.md]
+    flock /tmp/deidflow-heavy.lock .venv/bin/python benchmarks/mri/heads.py [--mm 2.0] \
+        [--out benchmarks/mri/results-heads.md]
 
 Whole-head volumes that registry packages ship: pydeface's template (mean_reg2mean.nii.gz, 1 mm, with a face) is the
 only one found. nilearn 0.14.1's bundled MNI152 2009a T1 (`mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz`) is
@@ -95,9 +96,10 @@ def extra_volumes():
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mm", type=float, default=2.0)
+    parser.add_argument("--min-confidence", type=float, default=0.95)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "mri" / "results-heads.md"))
     args = parser.parse_args()
-    detector = RenderDetector(0.9)
+    detector = RenderDetector(args.min_confidence)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         items = list(cases(args.mm))
@@ -135,13 +137,14 @@ def main() -> int:
     cols = ["head", "shape", "status", "face_removed", "brain_kept", "faces_before", "faces_after",
             "registration_s", "render_s"]
     lines = [f"# Defacing and render check per head ({args.mm} mm voxels)", "",
-             f"`flock /tmp/deidflow-heavy.lock .venv/bin/python benchmarks/mri/heads.py --mm {args.mm}` on "
-             f"{platform.node() and 'a shared 2-core VM'} ({platform.processor() or platform.machine()}), "
+             f"`flock /tmp/deidflow-heavy.lock .venv/bin/python benchmarks/mri/heads.py --mm {args.mm} "
+             f"--min-confidence {args.min_confidence}` on a shared 2-core VM ({platform.machine()}), "
              f"one ITK thread, {time.strftime('%Y-%m-%d')}. All {len(items)} registrations ran in one worker "
              f"process: {total:.0f} s wall including its start-up and the template preparation.", "",
              "face_removed: share of the true face voxels (inside the head) zeroed; brain_kept: share of the true "
-             "brain voxels left untouched; faces_before/after: renders on which MTCNN (confidence >= 0.9) found a "
-             "face, of 10 (5 angles x 2 skin levels), with the views (degrees) before.", "",
+             "brain voxels left untouched; faces_before/after: renders on which MTCNN (confidence >= "
+             f"{args.min_confidence}) found a face, of 10 (5 angles x 2 skin levels), with the views (degrees) "
+             "before.", "",
              "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     Path(args.out).write_text("\n".join(lines) + "\n")

@@ -37,6 +37,21 @@ def bounds_from(config: dict[str, Any]) -> Bounds:
                   scale_range=tuple(config["scale_range"]), min_brain_fraction=float(config["min_brain_fraction"]))
 
 
+def anatomical_head(path: Path, rel: str, min_extent_mm: float = 60.0) -> bool:
+    """An anatomical image under any suffix (angio, T2starw, inplaneT1, ...) whose 3-D extent could hold a face: it is
+    defaced like the configured suffixes (content decides, not the name)."""
+    if PurePosixPath(rel).parent.name != "anat":
+        return False
+    try:
+        header = nib.load(str(path)).header
+    except Exception:
+        return True  # unreadable: deface_images withholds it with the reason
+    shape = tuple(header.get_data_shape())
+    if len(shape) == 4 and shape[3] == 1:
+        shape = shape[:3]
+    return len(shape) == 3 and could_hold_face(shape, header.get_zooms()[:3], min_extent_mm)
+
+
 def render_verdict(rel: str, check: Any) -> dict[str, Any]:
     """The gate's check for one released volume: no face on its renders."""
     if check.face_found:
@@ -67,9 +82,10 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
     in_part = Path(in_part)
     manifest = read_manifest(in_part)
     produced = list(manifest["produced"])
-    targets = [rel for rel in produced if IMAGE.search(rel) and bids_suffix(rel) in config["suffixes"]]
+    targets = [rel for rel in produced if IMAGE.search(rel) and (
+        bids_suffix(rel) in config["suffixes"] or anatomical_head(in_part / FILES / rel, rel))]
     bounds = bounds_from(config)
-    render_cfg = {"enabled": True, "min_confidence": 0.9, "min_extent_mm": 60.0, **config.get("render_check", {})}
+    render_cfg = {"enabled": True, "min_confidence": 0.95, "min_extent_mm": 60.0, **config.get("render_check", {})}
     detector = RenderDetector(render_cfg["min_confidence"]) if render_cfg["enabled"] else None
     results = deface_images([in_part / FILES / rel for rel in targets], bounds, config["registration"],
                             threads=threads, python=config.get("python"))
