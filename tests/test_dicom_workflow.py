@@ -24,21 +24,28 @@ def test_dicom_rules_make_scrubbed_and_converted_parts(tmp_path: Path):
     pseudo = record["pseudonym"]
     dicom_part = tmp_path / "work" / "parts" / "dicom" / pseudo
     nifti_part = tmp_path / "work" / "parts" / "nifti_pre" / pseudo
-    run_snakemake(tmp_path, config, str(dicom_part), str(nifti_part))
+    defaced_part = tmp_path / "work" / "parts" / "nifti" / pseudo
+    run_snakemake(tmp_path, config, str(dicom_part), str(defaced_part))
     manifest = json.loads((dicom_part / "manifest.json").read_text())
-    produced = manifest["produced"]  # the CT localizer; the T1w series only as NIfTI (dicom.withhold_pixels_of)
+    produced = manifest["produced"]  # the chest CT; the whole-head T1w series (a head volume) only as defaced NIfTI
     assert produced == [f"sourcedata/dicom/sub-{pseudo}/series-001/0001.dcm"]
-    assert len(manifest["withheld"]) == 4 and all("T1w series" in w["reason"] for w in manifest["withheld"])
+    assert manifest["withheld"] and all("MR head volume" in w["reason"] for w in manifest["withheld"])
     ds = pydicom.dcmread(dicom_part / "files" / produced[-1])
     assert str(ds.PatientName) == pseudo and ds.PatientIdentityRemoved == "YES"
     person = people[0]
     # the demo config cleans descriptors: they stay, without the name the study's record gives
-    assert ds.StudyDescription.startswith("MR brain for [PERSON_") and person.last_name not in ds.StudyDescription
+    assert ds.StudyDescription.startswith("CT chest for [PERSON_") and person.last_name not in ds.StudyDescription
     assert "113105" in {item.CodeValue for item in ds.DeidentificationMethodCodeSequence}
     converted = json.loads((nifti_part / "manifest.json").read_text())["produced"]
     assert converted == [f"sub-{pseudo}/anat/sub-{pseudo}_T1w.json", f"sub-{pseudo}/anat/sub-{pseudo}_T1w.nii.gz"]
     sidecar = json.loads((nifti_part / "files" / converted[0]).read_text())
-    assert sidecar["SeriesDescription"] == "T1_MPRAGE_sag"
+    assert sidecar["SeriesDescription"] == "T1_MPRAGE_ax"
+    # DICOM -> NIfTI -> deface: the converted whole-head T1w is defaced, and no face is found on its renders
+    defaced = json.loads((defaced_part / "manifest.json").read_text())
+    assert f"sub-{pseudo}/anat/sub-{pseudo}_T1w.nii.gz" in defaced["produced"]
+    risk = json.loads((defaced_part / "risk.json").read_text())
+    assert risk["metrics"]["images_defaced"] == 1 and all(c["passed"] for c in risk["checks"])
+    assert risk["metrics"]["render_checked"] == 1 and risk["tables"][0]["rows"][0]["faces_before"] > 0
     logs = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
     assert person.label not in logs and person.last_name not in logs
     assert tree_digest(study) == before

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import base64
-import sys
 import json
+import random
+import sys
 
 import nibabel as nib
 import numpy as np
+import pydicom
 import pytest
 import yaml
 from snakemake.utils import validate
 
+from deidflow.demo.dicom import write as write_demo
 from deidflow.demo.nifti import deformed_head
+from deidflow.demo.people import make_people
+from deidflow.dicom.convert import convert_part
+from deidflow.dicom.steps import settings_for
 from deidflow.mri.part import bids_suffix, deface_part
 from deidflow.parts import PartWriter, part_files, read_manifest
+from deidflow.subjects import SubjectRecord
 
 SCHEMA = "workflow/schemas/mri.schema.yaml"
 
@@ -37,9 +44,12 @@ def parts(tmp_path_factory, request):
         pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_T2w.json").write_text("{}")
         bold = nib.Nifti1Image(np.arange(8 * 8 * 8 * 3, dtype=np.int16).reshape(8, 8, 8, 3), np.eye(4))
         nib.save(bold, pre.path("sub-p1/ses-b2/func/sub-p1_ses-b2_task-rest_bold.nii.gz"))
-        # a planted un-defaced head under a suffix that is not defaced: the render check must catch it
+        # an anatomical head under a suffix not listed in mri.suffixes: defaced all the same (content decides)
         nib.save(deformed_head(voxel_mm=4.0, rotation_deg=(-3, 2, 0)).image,
                  pre.path("sub-p1/ses-b2/anat/sub-p1_ses-b2_angio.nii.gz"))
+        # a planted un-defaced head released as a (3-D) bold image, which is not defaced: the render check catches it
+        nib.save(deformed_head(voxel_mm=4.0, rotation_deg=(2, -3, 0)).image,
+                 pre.path("sub-p1/ses-b2/func/sub-p1_ses-b2_task-face_bold.nii.gz"))
         pre.withhold("sourcedata/dicom/sub-p1/ses-b2/scout/IM1", "localizer series not converted")
         pre.add_identifiers([("Jane Roe", "dicom:PatientName")])
     config = mri_config(root)
@@ -89,14 +99,16 @@ def test_risk_section_has_png_montage_and_measures(parts):
     tmp, _, section, _ = parts
     risk = json.loads((tmp / "nifti" / "p1" / "risk.json").read_text())
     assert risk == json.loads(json.dumps(section))
-    assert risk["metrics"]["images_defaced"] == 1 and risk["metrics"]["images_withheld"] == 1
+    assert risk["metrics"]["images_defaced"] == 2 and risk["metrics"]["images_withheld"] == 1
     assert risk["metrics"]["max_brain_loss"] <= 0.01
     failed = [c for c in risk["checks"] if not c["passed"]]
-    assert [c["name"] for c in failed] == ["no face on renders of sub-p1/ses-b2/anat/sub-p1_ses-b2_angio.nii.gz"]
+    planted = "sub-p1/ses-b2/func/sub-p1_ses-b2_task-face_bold.nii.gz"
+    assert [c["name"] for c in failed] == [f"no face on renders of {planted}"]
     assert "MTCNN found a face" in failed[0]["detail"]
-    assert risk["metrics"]["render_checked"] == 2 and risk["metrics"]["render_faces_found"] == 1
-    [row] = [r for r in risk["tables"][0]["rows"] if r["status"] == "defaced"]
-    assert row["faces_before"] > 0 and row["faces_after"] == 0  # the detector sees the face before, none after
+    assert risk["metrics"]["render_checked"] == 3 and risk["metrics"]["render_faces_found"] == 1
+    rows = [r for r in risk["tables"][0]["rows"] if r["status"] == "defaced"]
+    assert {r["file"].rsplit("_", 1)[1] for r in rows} == {"T1w.nii.gz", "angio.nii.gz"}
+    assert all(r["faces_before"] > 0 and r["faces_after"] == 0 for r in rows)  # the face seen before, none after
     assert all(f.get("private") for f in risk["figures"])  # renders and montages may show the original face
     montage = next(f for f in risk["figures"] if "face region in red" in f["title"])
     png = base64.b64decode(montage["png_base64"])
@@ -134,3 +146,43 @@ def test_missing_antspyx_stops_with_how_to_fix(tmp_path):
         pytest.skip("this interpreter has antspyx")
     with pytest.raises(RuntimeError, match="antspyx is not installed.*envs/mri.txt"):
         register_scans([tmp_path / "x.nii"], tmp_path, {}, python=sys.executable)
+
+
+KEY = bytes(range(32))
+MAPPING = [{"match": "(?i)mprage", "datatype": "anat", "suffix": "T1w"}]
+
+
+def test_defaced_series_is_released_as_dicom(tmp_path, request):
+    """dicom.release_defaced_dicom: the demo's whole-head DICOM series converted, defaced and released again as
+    DICOM with the defaced pixels written back, new UIDs, option 113102, no PHI, and no face on its renders."""
+    person = make_people(1, seed=4)[0]
+    study = tmp_path / "study"
+    files = write_demo(study, person, random.Random(4), small=True)
+    record = SubjectRecord(person.label, "d3f4c3", 10, {})
+    convert_part(list(map(str, files)), [], tmp_path / "nifti_pre", record, {"bids_mapping": MAPPING}, study)
+    mri: dict = {}
+    validate(mri, str(request.config.rootpath / "workflow/schemas/mri.schema.yaml"))
+    settings = settings_for(record, {"options": {"retain_longitudinal_modified_dates": True}}, KEY)
+    section = deface_part(tmp_path / "nifti_pre", tmp_path / "nifti", "d3f4c3", mri, dicom_settings=settings)
+    produced = read_manifest(tmp_path / "nifti")["produced"]
+    series = sorted(p for p in produced if p.endswith(".dcm"))
+    assert series and all(p.startswith("sourcedata/dicom/sub-d3f4c3/sub-d3f4c3_T1w/") for p in series)
+    originals = [f for f in files if "MPRAGE" in f.parent.name]
+    assert len(series) == len(originals)
+    released = [pydicom.dcmread(tmp_path / "nifti" / "files" / p) for p in series]
+    first = pydicom.dcmread(originals[0])
+    blob = b"".join((tmp_path / "nifti" / "files" / p).read_bytes() for p in series)
+    for value in (person.last_name, person.first_name, person.phone, person.hospital, first.SOPInstanceUID,
+                  first.SeriesInstanceUID, first.StudyInstanceUID):
+        assert value.encode() not in blob, value
+    assert all("113102" in {c.CodeValue for c in ds.DeidentificationMethodCodeSequence} for ds in released)
+    assert len({ds.SOPInstanceUID for ds in released}) == len(released)
+    assert released[0].ImageType[0] == "DERIVED" and str(released[0].PatientName) == "d3f4c3"
+    # the written-back pixels are the defaced NIfTI's: some face pixels blanked in the lower front slices
+    nifti = nib.load(tmp_path / "nifti" / "files" / "sub-d3f4c3/anat/sub-d3f4c3_T1w.nii.gz")
+    assert int((np.asanyarray(nifti.dataobj) == 0).sum()) > 0
+    changed = sum(int((ds.pixel_array != pydicom.dcmread(o).pixel_array).sum()) for ds, o in zip(released, originals))
+    assert changed > 1000
+    dicom_checks = [c for c in section["checks"] if c["name"].endswith("(as DICOM)")]
+    assert len(dicom_checks) == 1 and dicom_checks[0]["passed"], dicom_checks
+    assert json.loads((tmp_path / "nifti" / "risk.json").read_text())["metrics"]["render_faces_found"] == 0

@@ -74,6 +74,20 @@ def test_report_and_gate(finished):
     assert "risk gate PASSED" in html and "Withheld inputs" in html
 
 
+def test_release_holds_a_defaced_dicom_converted_t1w_per_subject(finished):
+    """DICOM -> NIfTI -> deface -> release for every subject, and the render check passed on every released head."""
+    tmp = finished[0]
+    subjects = sorted(p for p in (tmp / "release").glob("sub-*") if p.is_dir())
+    assert len(subjects) == 3
+    for subject in subjects:
+        assert len(list(subject.rglob("*_acq-dcm2niix_T1w.nii.gz"))) == 1, subject.name
+    # the only DICOM released is each subject's chest CT: the whole-head MR series never leaves as DICOM
+    assert {p.parent.name for p in (tmp / "release").rglob("*.dcm")} <= {"series-001"}
+    report = json.loads((tmp / "reports" / "risk.json").read_text())
+    checks = [c for s in report["sections"] for c in s.get("checks", []) if c["name"].startswith("no face on renders")]
+    assert len(checks) >= 6 and all(c["passed"] for c in checks)  # the input T1w and the DICOM-converted T1w each
+
+
 def test_scans_tables_are_released_shifted_with_released_rows_only(finished, small_study):
     tmp = finished[0]
     subjects = json.loads((tmp / "secrets" / "subjects.json").read_text())["subjects"]

@@ -1,9 +1,14 @@
 # Rules of the mri step (see docs/contracts.md).
 
 
+RELEASE_DEFACED_DICOM = config.get("dicom", {}).get("release_defaced_dicom", False)
+
+
 rule mri_deface:
     input:
         nifti_pre=f"{WORK}/parts/nifti_pre/{{subject}}",
+        # dicom.release_defaced_dicom: the subject's date shift for the DICOM scrub
+        subjects=SUBJECTS_JSON if RELEASE_DEFACED_DICOM else [],
     output:
         directory(f"{WORK}/parts/nifti/{{subject}}"),
     log:

