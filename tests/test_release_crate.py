@@ -108,3 +108,11 @@ def test_release_checks_run_before_the_gate(run, monkeypatch):
     with pytest.raises(ReleaseError):
         assemble_release([*parts, str(clash)], str(tmp_path / "release"), str(tmp_path / "work" / "provenance"),
                          identifiers, {"name": "x"}, context)
+
+
+def test_a_short_relative_work_dir_matches_only_as_a_path():
+    context = CrateContext("study", "work", "secrets")
+    assert context.is_path("work/parts/x") and context.is_path("study") and context.is_path("/abs/anything")
+    assert not context.is_path("sub-p7x9k2/func/sub-p7x9k2_task-network_bold.nii.gz")
+    assert context.clean({"base_dir": "x", "mode": "framework", "out": "secrets/a.json"}) == \
+        {"mode": "framework", "out": "(path withheld)"}
