@@ -14,7 +14,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from . import __version__
-from .bidsname import report_path
+from .bidsname import name_problem, report_path
 from .discovery import classify
 from .io import atomic_directory, read_json
 from .parts import FILES as FILES_DIR
@@ -262,6 +262,9 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
         hits = Scanner(build_needles(collect_identifiers(identifiers, part_dirs))).scan_file(
             path, "ro-crate-metadata.json")
     problems = crate_problems(json.loads(text), context)
+    # the file is named by its folder only: a name that is not entity-built may be the identifier itself
+    names = [f"a file in {PurePosixPath(rel).parent}/: {problem}" for rel in sorted(files)
+             if (problem := name_problem(rel))]
     return {
         "section": "release",
         "title": "Release assembly and provenance (checked before the gate)",
@@ -270,6 +273,8 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
         "checks": [
             {"name": "every release file comes from one part", "passed": not clashes,
              "detail": "; ".join(clashes[:20]) or f"{len(files)} files, no clash"},
+            {"name": "every released name is built from BIDS entities", "passed": not names,
+             "detail": "; ".join(names[:20]) or f"{len(files)} names checked"},
             {"name": "provenance crate carries no known identifier", "passed": not hits,
              "detail": "; ".join(h.describe() for h in hits[:20]) or "no identifier value found"},
             {"name": "provenance crate carries no host or secure-area path and no input hash", "passed": not problems,
