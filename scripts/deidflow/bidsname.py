@@ -131,8 +131,9 @@ def release_path(relpath: str, record: SubjectRecord, *, default_suffix: str | N
                 continue
             hits = scanner.scan_name(label)
             if hits:
-                raise BidsNameError(f"the {key}- label of the file name matches a known identifier "
-                                    f"({hits[0].column or hits[0].kind}); file withheld")
+                what = getattr(hits[0], "column", "") or getattr(hits[0], "kind", "") or "identifier"
+                raise BidsNameError(f"the {key}- label of the file name matches a known identifier ({what}); "
+                                    "file withheld")
     entities["sub"] = record.pseudonym
     if name.session is not None:
         entities["ses"] = record.sessions[name.session]
