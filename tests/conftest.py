@@ -50,7 +50,7 @@ def write_config(tmp: Path, study: Path, **overrides) -> Path:
             # the risk thresholds follow (one class of n records has prosecutor risk 1/n).
             cfg["tables"]["privacy"] = {**cfg["tables"]["privacy"], "k": rows}
             cfg["risk"]["reidentification"] = {**cfg["risk"]["reidentification"], "k": rows,
-                                               "threshold": round(1 / rows + 0.01, 2)}
+                                               "threshold": min(1.0, round(1 / rows + 0.01, 2))}
     for name, value in overrides.items():
         cfg[name] = {**cfg[name], **value} if isinstance(value, dict) and isinstance(cfg.get(name), dict) else value
     path = tmp / "config.yaml"

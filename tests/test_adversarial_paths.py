@@ -148,7 +148,7 @@ def test_hidden_files_are_one_note_never_a_block(adversarial):
     assert len(inventory["notes"]) == 1 and ".DS_Store ×3" in inventory["notes"][0]
     assert not any(".DS_Store" in w["source"] or ".git" in w["source"] for w in report["withheld"])
     release_checks = next(s for s in report["sections"] if s["section"] == "release")["checks"]
-    assert len(release_checks) == 3 and all(c["passed"] for c in release_checks)
+    assert len(release_checks) == 4 and all(c["passed"] for c in release_checks)
 
 
 # --- config refused at parse time (dry runs on a study with tables only) ---------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from deidflow.bidsname import BidsNameError, plan_names, release_path, report_path
+from deidflow.bidsname import BidsNameError, name_problem, plan_names, release_path, report_path
 from deidflow.risk.leaks import Scanner, build_needles
 from deidflow.subjects import SubjectRecord
 
@@ -56,7 +56,8 @@ def test_an_entity_label_that_is_a_known_identifier_withholds_the_file():
     assert "Jodi" not in str(err.value)
     with pytest.raises(BidsNameError, match="acq- label"):
         release_path("sub-01/photo/sub-01_acq-castro_photo.jpg", RECORD, scanner=scanner, default_suffix="photo")
-    assert release_path("sub-01/photo/sub-01_acq-face_photo.jpg", RECORD, scanner=scanner).endswith("acq-face_photo.jpg")
+    clean = release_path("sub-01/photo/sub-01_acq-face_photo.jpg", RECORD, scanner=scanner)
+    assert clean.endswith("acq-face_photo.jpg")
 
 
 def test_two_inputs_never_claim_one_name_and_the_clean_one_wins():
@@ -81,3 +82,21 @@ def test_two_inputs_never_claim_one_name_and_the_clean_one_wins():
 ])
 def test_report_labels_hide_free_form_names(rel, expected):
     assert report_path(rel, RECORD) == expected
+
+
+@pytest.mark.parametrize("rel, problem", [
+    ("sub-p7x9k2/photo/sub-p7x9k2_acq-face_photo.jpg", None),
+    ("sub-p7x9k2/ses-s4q8/anat/sub-p7x9k2_ses-s4q8_T1w.nii.gz", None),
+    ("sub-p7x9k2/sub-p7x9k2_scans.tsv", None),
+    ("sourcedata/dicom/sub-p7x9k2/ses-s4q8/series-001/0001.dcm", None),
+    ("participants.tsv", None),
+    ("derivatives/synthetic/participants_synthetic.tsv", None),
+    ("sub-p7x9k2/photo/sub-p7x9k2_JodiCastro.jpg", "1 name part(s) that are not BIDS entities"),
+    ("sub-p7x9k2/photo/sub-p7x9k2_acq-face.jpg", "no known BIDS suffix"),
+    ("sub-p7x9k2/photo/sub-p7x9k2_Castro_photo.jpg", "1 name part(s) that are not BIDS entities"),
+    ("sub-p7x9k2/anat/sub-other_T1w.nii.gz", "differ from the folders"),
+    ("sourcedata/dicom/sub-p7x9k2/DOE_JODI/IM0001", "not named by the DICOM scrub step"),
+])
+def test_the_gate_knows_an_entity_built_name(rel, problem):
+    found = name_problem(rel)
+    assert found == problem if problem is None else problem in found

@@ -98,13 +98,24 @@ def test_release_checks_run_before_the_gate(run, monkeypatch):
     clash = tmp_path / "work" / "parts" / "video" / "p7x9k2"
     with PartWriter(clash, "video", "p7x9k2") as writer:
         writer.path("sub-p7x9k2/photo/sub-p7x9k2_photo.jpg").write_bytes(b"other")
+        writer.path("sub-p7x9k2/photo/sub-p7x9k2_JodiCastro.jpg").write_bytes(b"a part that names by hand")
     section = release_check_section([*parts, str(clash)], str(tmp_path / "work" / "provenance"), identifiers,
                                     {"name": "Jodi Castro's study"}, context)
     failed = {c["name"]: c["detail"] for c in section["checks"] if not c["passed"]}
+    assert failed["every released name is built from BIDS entities"] == \
+        "a file in sub-p7x9k2/photo/: 1 name part(s) that are not BIDS entities"
     assert "two parts produce the same release file sub-p7x9k2/photo/sub-p7x9k2_photo.jpg" in \
         failed["every release file comes from one part"]
     assert "full_name (name" in failed["provenance crate carries no known identifier"]
-    assert "Jodi" not in json.dumps(section)
+    assert "Jodi" not in json.dumps(section["checks"][:2])  # the name check and the clash check name no value
     with pytest.raises(ReleaseError):
         assemble_release([*parts, str(clash)], str(tmp_path / "release"), str(tmp_path / "work" / "provenance"),
                          identifiers, {"name": "x"}, context)
+
+
+def test_a_short_relative_work_dir_matches_only_as_a_path():
+    context = CrateContext("study", "work", "secrets")
+    assert context.is_path("work/parts/x") and context.is_path("study") and context.is_path("/abs/anything")
+    assert not context.is_path("sub-p7x9k2/func/sub-p7x9k2_task-network_bold.nii.gz")
+    assert context.clean({"base_dir": "x", "mode": "framework", "out": "secrets/a.json"}) == \
+        {"mode": "framework", "out": "(path withheld)"}

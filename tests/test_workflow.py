@@ -68,7 +68,7 @@ def test_report_and_gate(finished):
     assert report["summary"]["passed"] is True
     assert "risk gate PASSED" in proc.stdout
     sources = {w["source"] for w in report["withheld"]}
-    assert any(s.endswith("/beh/….docx") for s in sources), "unknown files are listed as withheld (typed names hidden)"
+    assert any(s.endswith("/beh/….docx") for s in sources), "unknown files are withheld (typed names hidden)"
     assert not any(s.endswith("_scans.tsv") for s in sources)
     html = (tmp / "reports" / "risk.html").read_text()
     assert "risk gate PASSED" in html and "Withheld inputs" in html

@@ -131,8 +131,9 @@ def release_path(relpath: str, record: SubjectRecord, *, default_suffix: str | N
                 continue
             hits = scanner.scan_name(label)
             if hits:
-                raise BidsNameError(f"the {key}- label of the file name matches a known identifier "
-                                    f"({hits[0].column or hits[0].kind}); file withheld")
+                what = getattr(hits[0], "column", "") or getattr(hits[0], "kind", "") or "identifier"
+                raise BidsNameError(f"the {key}- label of the file name matches a known identifier ({what}); "
+                                    "file withheld")
     entities["sub"] = record.pseudonym
     if name.session is not None:
         entities["ses"] = record.sessions[name.session]
@@ -240,3 +241,27 @@ def name_scanner(identifiers_json: Any) -> Any:
     path = identifiers_json if isinstance(identifiers_json, (str, bytes)) or hasattr(identifiers_json, "__fspath__") \
         else identifiers_json[0]
     return Scanner(build_needles(read_json(path)))
+
+
+_DICOM_RELEASE = re.compile(r"^sourcedata/dicom/sub-[A-Za-z0-9]+(/ses-[A-Za-z0-9]+)?/series-[0-9]+/[0-9]+\.dcm$")
+
+
+def name_problem(relpath: str) -> str | None:
+    """Why a release path is not entity-built (None when it is): a subject file whose name holds a part that is not
+    an entity or lacks a known suffix, or a DICOM file outside the scrub step's own naming. Global files
+    (participants, phenotype, derivatives, dataset_description) are named by their steps and pass."""
+    if relpath.startswith("sourcedata/"):
+        return None if _DICOM_RELEASE.match(relpath) else "not named by the DICOM scrub step"
+    if not relpath.startswith("sub-"):
+        return None
+    try:
+        name = parse(relpath)
+    except BidsNameError as err:
+        return str(err)
+    if name.dropped:
+        return f"{len(name.dropped)} name part(s) that are not BIDS entities"
+    if name.suffix is None:
+        return "no known BIDS suffix"
+    if name.entities.get("sub", name.subject) != name.subject or name.entities.get("ses", name.session) != name.session:
+        return "sub-/ses- entities differ from the folders"
+    return None

@@ -14,7 +14,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from . import __version__
-from .bidsname import report_path
+from .bidsname import name_problem, report_path
 from .discovery import classify
 from .io import atomic_directory, read_json
 from .parts import FILES as FILES_DIR
@@ -120,8 +120,8 @@ class CrateContext:
                  subjects: Mapping[str, Any] | None = None):
         self.roots = {name: Path(p).absolute() for name, p in
                       (("input", bids_dir), ("work", work_dir), ("secret", secrets_dir)) if p}
-        self.texts = sorted({str(p) for p in self.roots.values()} | {p for p in (bids_dir, work_dir, secrets_dir) if p},
-                            key=len, reverse=True)
+        self.absolute = sorted({str(p) for p in self.roots.values()}, key=len, reverse=True)
+        self.relative = sorted({p.rstrip("/") for p in (bids_dir, work_dir, secrets_dir) if p and not p.startswith("/")})
         # paths in job records already carry pseudonyms: an identity record per subject rebuilds their names
         self.identity = {pseudo: SubjectRecord(pseudo, pseudo, 0, {s: s for s in record.sessions.values()})
                          for pseudo, record in (subjects or {}).items()}
@@ -148,15 +148,20 @@ class CrateContext:
             return "secret", "(secrets store, not described)"
         return "other", WITHHELD_PATH
 
+    def is_path(self, value: str) -> bool:
+        """An absolute path, or one inside the study, the work area or the secrets store as the config names them
+        (a relative folder matches only as a path prefix, so `work` does not match `task-network`)."""
+        return (value.startswith(("/", "~")) or any(t in value for t in self.absolute)
+                or any(value == t or value.startswith(f"{t}/") for t in self.relative))
+
     def clean(self, value: Any, key: str = "") -> Any:
         """A job parameter without absolute or secure-area paths."""
         if isinstance(value, Mapping):
             return {k: self.clean(v, k) for k, v in value.items() if k not in DROPPED_PARAMS}
         if isinstance(value, list):
             return [self.clean(v) for v in value]
-        if isinstance(value, str):
-            if value.startswith(("/", "~")) or any(t in value for t in self.texts):
-                return WITHHELD_PATH
+        if isinstance(value, str) and self.is_path(value):
+            return WITHHELD_PATH
         return value
 
 
@@ -230,9 +235,8 @@ def crate_problems(metadata: Mapping[str, Any], context: CrateContext) -> list[s
         elif isinstance(value, list):
             for item in value:
                 walk(item, where)
-        elif isinstance(value, str):
-            if value.startswith("/") or any(t in value for t in context.texts):
-                problems.append(f"{where}: an absolute or secure-area path")
+        elif isinstance(value, str) and context.is_path(value):
+            problems.append(f"{where}: an absolute or secure-area path")
 
     for entity in metadata.get("@graph", []):
         name = entity.get("@id", "?")
@@ -258,6 +262,9 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
         scanner = Scanner(build_needles(collect_identifiers(identifiers, part_dirs)))
         hits = [h for h in scanner.scan_file(path, "ro-crate-metadata.json") if h.blocking]
     problems = crate_problems(json.loads(text), context)
+    # the file is named by its folder only: a name that is not entity-built may be the identifier itself
+    names = [f"a file in {PurePosixPath(rel).parent}/: {problem}" for rel in sorted(files)
+             if (problem := name_problem(rel))]
     return {
         "section": "release",
         "title": "Release assembly and provenance (checked before the gate)",
@@ -266,6 +273,8 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
         "checks": [
             {"name": "every release file comes from one part", "passed": not clashes,
              "detail": "; ".join(clashes[:20]) or f"{len(files)} files, no clash"},
+            {"name": "every released name is built from BIDS entities", "passed": not names,
+             "detail": "; ".join(names[:20]) or f"{len(files)} names checked"},
             {"name": "provenance crate carries no known identifier", "passed": not hits,
              "detail": "; ".join(h.describe() for h in hits[:20]) or "no identifier value found"},
             {"name": "provenance crate carries no host or secure-area path and no input hash", "passed": not problems,
