@@ -19,8 +19,10 @@ METHODS = ("recoding", "local_suppression", "microaggregation")
 
 def numeric_quasi(quasi: Mapping[str, Column]) -> list[str]:
     """Quasi-identifiers microaggregation averages: `microaggregate: true`, or an intervals hierarchy unless false."""
-    return [n for n, c in quasi.items() if c.options.get("microaggregate",
-                                                          (c.options.get("hierarchy") or {}).get("type") == "intervals")]
+    def numeric(c: Column) -> bool:
+        return bool(c.options.get("microaggregate", (c.options.get("hierarchy") or {}).get("type") == "intervals"))
+
+    return [n for n, c in quasi.items() if numeric(c)]
 
 
 def protect(table: pd.DataFrame, quasi: Mapping[str, Column], hierarchies: Mapping[str, pd.DataFrame],

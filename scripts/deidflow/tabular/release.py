@@ -17,6 +17,10 @@ from . import aggregates, cells, geo, lattice, metrics, mondrian, noise, pram, r
 from .models import PrivacyModel, achieved, contingency
 
 STAR = hz.STAR
+# the column options a released table's JSON sidecar repeats (never anything derived from the values)
+DESCRIBED = ("keep_last", "keep_first", "truncate", "shift", "buckets", "mechanism", "epsilon", "delta", "lower",
+             "upper", "scale", "keep", "categories", "transition_matrix", "guarantee", "method", "cloaked_to_k",
+             "km_anonymity", "sep", "cleaned_by", "cells_withheld")
 
 
 @dataclass
@@ -161,13 +165,8 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
                                                     "keep": float(options.get("keep", 0.8))}
         else:  # keep, sensitive
             out[name] = values
-        described[name] = {"Description": f"role {role}", **{k: v for k, v in options.items()
-                                                               if k in ("keep_last", "keep_first", "truncate", "shift", "buckets",
-                                                                        "mechanism", "epsilon", "delta", "lower",
-                                                                        "upper", "scale", "keep", "categories",
-                                                                        "transition_matrix", "guarantee", "method",
-                                                                        "cloaked_to_k", "km_anonymity", "sep",
-                                                                        "cleaned_by", "cells_withheld")}}
+        described[name] = {"Description": f"role {role}",
+                           **{k: v for k, v in options.items() if k in DESCRIBED}}
     order = [c for c in table.columns if c in out.columns]
     released = out.loc[keep_rows, order].reset_index(drop=True)
     if private and quasi:
