@@ -20,7 +20,7 @@ with job(sm, extra_tools=("opendp",)) as log:
     store = NoiseStore(SecretStore(sm.config["secrets_dir"], sm.config["release_dir"]))
     with PartWriter(sm.output.part, "tables", None) as writer:
         summary = release_study(list(sm.input.tables), sm.config["bids_dir"], cfg, records, key, writer,
-                                base_dir=sm.params.base_dir, noise_store=store)
+                                base_dir=sm.params.base_dir, noise_store=store, text_cfg=sm.params.text)
     atomic_write_json(sm.output.summary, summary)
     for name, info in summary["tables"].items():
         achieved = info.get("achieved", {})

@@ -242,3 +242,19 @@ def test_aggregates_only_withholds_the_rows_and_undeclared_keys_are_refused(tmp_
     cfg["noise_budget"]["epsilon"] = 0.5
     with pytest.raises(Exception, match="tables.aggregates spend epsilon 1 but tables.noise_budget.epsilon is 0.5"):
         release(tmp_path, study, records, cfg, "d")
+
+
+@pytest.mark.skipif(not PEERS.exists(), reason="the peers venv (.venv-peers, suda) is built by `make test`")
+def test_smallest_msu_agrees_with_the_suda_package(tmp_path):
+    rng = np.random.default_rng(8)
+    table = pd.DataFrame({c: rng.choice(list("abcd")[:n], 60) for c, n in (("a", 2), ("b", 3), ("c", 4), ("d", 3))})
+    path = tmp_path / "t.csv"
+    table.to_csv(path, index=False)
+    code = ("import sys, json, pandas as pd\nfrom suda import suda\n"
+            "d = pd.read_csv(sys.argv[1], dtype=str)\n"
+            "r = suda(d, max_msu=4)\nprint(json.dumps([int(x) for x in r['msu'].sort_index()]))\n")
+    peer = json.loads(subprocess.run([str(PEERS), "-c", code, str(path)], check=True, capture_output=True,
+                                     text=True).stdout)
+    ours = risk.suda(table, list(table.columns), 4)
+    assert ours["msu_min"].tolist() == peer
+    assert (ours["msu_min"] > 0).sum() > 10, "the table has sample uniques to find"

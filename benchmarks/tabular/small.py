@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = (frame.groupby(["qis", "method"], sort=False)
                .agg(loss=("loss", "mean"), loss_min=("loss", "min"), loss_max=("loss", "max"),
                     suppressed_cells=("suppressed_cells", "mean"), k_min=("k", "min"),
-                    k_star=("k_with_star_rows", "min"), rows_full=("rows_fully_suppressed", "mean"), bf_max=("bf_max", "max"),
+                    k_star=("k_with_star_rows", "min"), rows_full=("rows_fully_suppressed", "mean"),
+                    bf_max=("bf_max", "max"),
                     bf_expected=("bf_expected", "mean"), sample_uniques=("sample_uniques", "mean"),
                     special_uniques=("suda_special_uniques", "mean"), seconds=("seconds", "mean"))
                .reset_index())
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in summary.itertuples():
         lines.append(f"| {r.qis} | {r.method} | {r.loss:.3f} ({r.loss_min:.3f}-{r.loss_max:.3f}) | "
                      f"{r.suppressed_cells:.1f} | {'' if pd.isna(r.rows_full) else f'{r.rows_full:.1f}'} | "
-                     f"{r.k_min}; {'' if pd.isna(r.k_star) else int(r.k_star)} | {r.bf_max:.3f} | {r.bf_expected:.2f} | "
+                     f"{r.k_min}; {'' if pd.isna(r.k_star) else int(r.k_star)} | {r.bf_max:.3f} | "
+                     f"{r.bf_expected:.2f} | "
                      f"{r.sample_uniques:.1f} | {r.special_uniques:.1f} | "
                      f"{'' if pd.isna(r.seconds) else f'{r.seconds:.3f}'} |")
     (args.out / "small_results.md").write_text("\n".join(lines) + "\n")

@@ -19,6 +19,7 @@ rule tabular:
         mem_mb=4000,
     params:
         tables=config["tables"],
+        text=config.get("text", {}),
         base_dir=str(ROOT),
     script:
         "../../scripts/tables.py"

@@ -15,12 +15,15 @@ from .models import PrivacyError, PrivacyModel, achieved, contingency
 from .roles import Column, RoleError
 
 METHODS = ("recoding", "local_suppression", "microaggregation")
+SUDA_MAX_ROWS = 200_000
 
 
 def numeric_quasi(quasi: Mapping[str, Column]) -> list[str]:
     """Quasi-identifiers microaggregation averages: `microaggregate: true`, or an intervals hierarchy unless false."""
-    return [n for n, c in quasi.items() if c.options.get("microaggregate",
-                                                          (c.options.get("hierarchy") or {}).get("type") == "intervals")]
+    def numeric(c: Column) -> bool:
+        return bool(c.options.get("microaggregate", (c.options.get("hierarchy") or {}).get("type") == "intervals"))
+
+    return [n for n, c in quasi.items() if numeric(c)]
 
 
 def protect(table: pd.DataFrame, quasi: Mapping[str, Column], hierarchies: Mapping[str, pd.DataFrame],
@@ -103,11 +106,15 @@ def record_risk(released: pd.DataFrame, quasi: list[str], privacy: Mapping[str, 
         return {}
     rows = released[quasi].astype("string")
     individual = risk.individual_risk(rows, quasi, weights)
+    out: dict[str, Any] = {"individual": risk.individual_section(individual, privacy.get("risk_threshold"))}
+    if len(rows) > SUDA_MAX_ROWS:  # one group-by per subset of up to max_msu columns: costly on large tables
+        out["suda"] = {"skipped": f"more than {SUDA_MAX_ROWS} records"}
+        return out
     scores = risk.suda(rows, quasi, privacy.get("suda_max_msu", 3))
-    return {"individual": risk.individual_section(individual, privacy.get("risk_threshold")),
-            "suda": {"special_uniques": int(scores["special_unique"].sum()),
-                     "records_with_msu": int((scores["msus"] > 0).sum()),
-                     "max_score": float(scores["score"].max()), "max_msu": privacy.get("suda_max_msu", 3)}}
+    out["suda"] = {"special_uniques": int(scores["special_unique"].sum()),
+                   "records_with_msu": int((scores["msus"] > 0).sum()),
+                   "max_score": float(scores["score"].max()), "max_msu": privacy.get("suda_max_msu", 3)}
+    return out
 
 
 def sampling_weights(table: pd.DataFrame, privacy: Mapping[str, Any], table_name: str) -> Any:

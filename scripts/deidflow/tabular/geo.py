@@ -103,8 +103,8 @@ def encode(table: pd.DataFrame, lat: str, options: Mapping[str, Any], table_name
 def cloak(codes: pd.Series, hierarchy: pd.DataFrame, k: int) -> tuple[pd.Series, dict[str, int]]:
     """k-anonymous spatial cloaking, top-down: a cell is split into its sub-cells holding at least k records as long
     as the records left in the cell (those of smaller sub-cells, topped up with the smallest large sub-cells) are none
-    or at least k, so every released cell is shared by k records; what no cell below the top can hold is `*`. Returns how
-    many records each level released."""
+    or at least k, so every released cell is shared by k records; what no cell below the top can hold is `*`.
+    Returns how many records each level released."""
     labels = [codes.map(hierarchy[level]).to_numpy(dtype=object) for level in range(hierarchy.shape[1])]
     out = np.full(len(codes), hz.STAR, dtype=object)
 

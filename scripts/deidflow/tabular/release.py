@@ -17,6 +17,10 @@ from . import aggregates, cells, geo, lattice, metrics, mondrian, noise, pram, r
 from .models import PrivacyModel, achieved, contingency
 
 STAR = hz.STAR
+# the column options a released table's JSON sidecar repeats (never anything derived from the values)
+DESCRIBED = ("keep_last", "keep_first", "truncate", "shift", "buckets", "mechanism", "epsilon", "delta", "lower",
+             "upper", "scale", "keep", "categories", "transition_matrix", "guarantee", "method", "cloaked_to_k",
+             "km_anonymity", "sep", "cleaned_by", "cells_withheld")
 
 
 @dataclass
@@ -52,7 +56,7 @@ def _hierarchy(name: str, options: Mapping[str, Any], values: pd.Series, base_di
 def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str, Any],
                   records: Mapping[str, SubjectRecord], key: bytes, table_name: str, base_dir: str | Path = ".",
                   private: bool = True, levels: Mapping[str, int] | None = None,
-                  store: noise.NoiseStore | None = None) -> Released:
+                  store: noise.NoiseStore | None = None, text_cfg: Mapping[str, Any] | None = None) -> Released:
     """De-identify one table: `private` runs the privacy model (participants.tsv); otherwise quasi-identifiers are
     generalized to a fixed level (`level` in the column's config, else the level chosen for participants.tsv, else
     fully suppressed)."""
@@ -135,6 +139,17 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
                                                           "items_removed": done.removed,
                                                           "items_generalized": sum(v > 0 for v in done.levels.values())}
             options = {"km_anonymity": f"k={k_m}, m={int(options.get('m', 2))}", "sep": sep}
+        elif role == "text":
+            from . import freetext
+
+            persons = (pseudo.astype(str).tolist() if pseudo is not None
+                       else [f"{table_name}:row{i}" for i in range(len(values))])
+            out[name], info = freetext.clean(values, table, options, persons,
+                                             None if shifts is None else shifts.tolist(), text_cfg,
+                                             table_name, name)
+            summary.setdefault("free_text", {})[name] = info
+            options = {"cleaned_by": f"Presidio ({info['model']}) with the row's identifiers",
+                       "cells_withheld": info["cells_withheld"]}
         elif role == "pram":
             persons = (pseudo.astype(str).tolist() if pseudo is not None
                        else [f"{table_name}:row{i}" for i in range(len(values))])
@@ -150,12 +165,8 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
                                                     "keep": float(options.get("keep", 0.8))}
         else:  # keep, sensitive
             out[name] = values
-        described[name] = {"Description": f"role {role}", **{k: v for k, v in options.items()
-                                                               if k in ("keep_last", "keep_first", "truncate", "shift", "buckets",
-                                                                        "mechanism", "epsilon", "delta", "lower",
-                                                                        "upper", "scale", "keep", "categories",
-                                                                        "transition_matrix", "guarantee", "method",
-                                                                        "cloaked_to_k", "km_anonymity", "sep")}}
+        described[name] = {"Description": f"role {role}",
+                           **{k: v for k, v in options.items() if k in DESCRIBED}}
     order = [c for c in table.columns if c in out.columns]
     released = out.loc[keep_rows, order].reset_index(drop=True)
     if private and quasi:
@@ -342,7 +353,8 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
 
 def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[str, Any],
                   records: Mapping[str, SubjectRecord], key: bytes, writer: Any, base_dir: str | Path = ".",
-                  noise_store: noise.NoiseStore | None = None) -> dict[str, Any]:
+                  noise_store: noise.NoiseStore | None = None, text_cfg: Mapping[str, Any] | None = None
+                  ) -> dict[str, Any]:
     """De-identify participants.tsv (privacy model) and phenotype/*.tsv (roles) into a PartWriter; the summary
     (with the quasi-identifier and sensitive columns of participants.tsv, which the risk and synth steps read)."""
     bids_dir = Path(bids_dir)
@@ -397,7 +409,8 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
             raise roles.RoleError(f"{rel}: no column roles configured (tables.participants or "
                                   f"tables.phenotype.{Path(rel).stem}); every table and column needs them")
         result = release_table(read_table(paths[rel]), spec, cfg, records, key, rel, base_dir,
-                               private=rel == "participants.tsv", levels=levels, store=noise_store)
+                               private=rel == "participants.tsv", levels=levels, store=noise_store,
+                               text_cfg=text_cfg)
         if rel == "participants.tsv" and isinstance(result.summary.get("levels"), dict):
             levels = result.summary["levels"]
         specs.extend(result.noise)

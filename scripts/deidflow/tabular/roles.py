@@ -14,7 +14,7 @@ import pandas as pd
 from ..subjects import SubjectRecord
 
 ROLES = ("drop", "pseudonym", "hash", "mask", "date", "quasi", "sensitive", "noise", "bucket", "keep", "pram", "geo",
-         "set")
+         "set", "text")
 
 
 class RoleError(ValueError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
 
 import pandas as pd
 
