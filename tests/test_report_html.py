@@ -193,3 +193,12 @@ def test_tables_section_measures_the_input_before_de_identification():
     loss = metrics["information_loss"]
     assert loss["age"] == {"distinct_before": 10, "distinct_after": 1, "suppressed_fraction": 0.0}
     assert loss["sex"]["suppressed_fraction"] == 1.0
+
+
+def test_a_disabled_leak_scan_is_reported_not_passed(tmp_path):
+    from deidflow.risk.leaks_section import leak_scan_section
+
+    ids = tmp_path / "ids.json"
+    ids.write_text(json.dumps({"subjects": {}, "global": []}))
+    section = leak_scan_section([], ids, enabled=False)
+    assert check_state(section["checks"][0]) == "reported" and section["checks"][0]["passed"] is None
