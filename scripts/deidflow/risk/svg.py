@@ -18,7 +18,7 @@ def _r(x: float) -> str:
 
 def _label(value: float, unit: str) -> str:
     if unit == "%":
-        return f"{value * 100:.1f}\u00a0%"
+        return f"{value * 100:.{2 if 0 < abs(value) < 0.01 else 1}f}\u00a0%"
     if float(value).is_integer() or abs(value) >= 100:
         return f"{round(value):,}"
     return f"{value:.3g}"
@@ -53,7 +53,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, titl
     names = list(series)
     values = [float(v) for s in series.values() for v in s if v is not None]
     top = max(values + ([limit] if limit is not None else []) + [1e-12])
-    top = 1.0 if unit == "%" and top <= 1 else nice(top * 1.05)
+    top = min(1.0, nice(top * 1.05)) if unit == "%" and top <= 1 else nice(top * 1.05)
     left, right, bar = 170.0, 64.0, 14.0
     group = bar * len(names) + 8
     legend_h = 18 * len(names) if len(names) > 1 else 0
