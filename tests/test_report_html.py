@@ -202,3 +202,13 @@ def test_a_disabled_leak_scan_is_reported_not_passed(tmp_path):
     ids.write_text(json.dumps({"subjects": {}, "global": []}))
     section = leak_scan_section([], ids, enabled=False)
     assert check_state(section["checks"][0]) == "reported" and section["checks"][0]["passed"] is None
+
+
+def test_a_section_no_area_knows_is_shown_as_labelled_rounded_rows(tmp_path):
+    other = _section(tmp_path, "eeg", {"title": "EEG headers", "metrics": {"files": 3, "scrubbed": {"edf": 0.123456789}},
+                                       "checks": [{"name": "eeg: no name in headers", "passed": True, "detail": "ok"}]})
+    report = build_report([other], [])
+    write_report(report, str(tmp_path / "risk.json"), str(tmp_path / "risk.html"))
+    page = (tmp_path / "risk.html").read_text()
+    assert 'id="section-other"' in page and "EEG headers" in page
+    assert "<td>edf: 0.123</td>" in page and "{'" not in page
