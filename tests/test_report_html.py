@@ -212,3 +212,25 @@ def test_a_section_no_area_knows_is_shown_as_labelled_rounded_rows(tmp_path):
     page = (tmp_path / "risk.html").read_text()
     assert 'id="section-other"' in page and "EEG headers" in page
     assert "<td>edf: 0.123</td>" in page and "{'" not in page
+
+
+def test_one_way_marginals_show_original_twin_and_baseline_per_value():
+    import numpy as np
+    import pandas as pd
+
+    from deidflow.risk.utility import marginal_scores
+
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"dx": rng.choice(["asthma", "copd", "none"], 200), "age": rng.integers(18, 90, 200).astype(str)})
+    twin = real.assign(dx="none")  # a twin that lost the diagnosis column's spread
+    columns = {c["column"]: c for c in marginal_scores(real, twin, (1, 2))["per_column"]}
+    dx = {v["value"]: v for v in columns["dx"]["shares"]}
+    assert dx["none"]["twin"] == 1.0 and dx["asthma"]["twin"] == 0.0
+    assert abs(sum(v["original"] for v in dx.values()) - 1) < 1e-3
+    assert [v["value"] for v in columns["age"]["shares"]][:2] == ["quantile bin 1", "quantile bin 2"]
+    section = {"section": "synthetic", "metrics": {"method": "NAPSU-MQ", "epsilon": 1.0, "delta": 1e-5,
+                                                   "utility": {"per_column": list(columns.values())}},
+               "checks": [], "tables": []}
+    view = build_view({"summary": {"passed": True, "line": "x"}, "sections": [section], "withheld": []})
+    synthetic = next(a for a in view["areas"] if a["id"] == "synthetic")
+    assert any(f["title"] == "1-way marginal of dx" and "asthma" in f["svg"] for f in synthetic["figures"])

@@ -342,6 +342,16 @@ def synthetic_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | 
             [p["column"] for p in singles], {"synthetic twin": [p["twin_tvd"] for p in singles],
                                               "independent baseline": [p["baseline_tvd"] for p in singles]},
             title="1-way marginals: TVD to the original per column")})
+    for single in singles:
+        values = single.get("shares") or []
+        if values:
+            area["figures"].append({"title": f"1-way marginal of {single['column']}", "private": False,
+                                    "svg": svg.bar_chart([str(v["value"]) for v in values],
+                                                         {"original": [v["original"] for v in values],
+                                                          "synthetic twin": [v["twin"] for v in values],
+                                                          "independent baseline": [v["baseline"] for v in values]},
+                                                         title=f"{single['column']}: share of rows per value",
+                                                         unit="%")})
     pairs = next((t.get("rows", []) for t in s.get("tables", []) if "2-way" in t.get("title", "")), [])
     if pairs:
         area["figures"].append({"title": "2-way marginals", "private": False, "svg": svg.bar_chart(
