@@ -205,7 +205,8 @@ def test_a_disabled_leak_scan_is_reported_not_passed(tmp_path):
 
 
 def test_a_section_no_area_knows_is_shown_as_labelled_rounded_rows(tmp_path):
-    other = _section(tmp_path, "eeg", {"title": "EEG headers", "metrics": {"files": 3, "scrubbed": {"edf": 0.123456789}},
+    other = _section(tmp_path, "eeg", {"title": "EEG headers",
+                                       "metrics": {"files": 3, "scrubbed": {"edf": 0.123456789}},
                                        "checks": [{"name": "eeg: no name in headers", "passed": True, "detail": "ok"}]})
     report = build_report([other], [])
     write_report(report, str(tmp_path / "risk.json"), str(tmp_path / "risk.html"))
@@ -221,7 +222,8 @@ def test_one_way_marginals_show_original_twin_and_baseline_per_value():
     from deidflow.risk.utility import marginal_scores
 
     rng = np.random.default_rng(0)
-    real = pd.DataFrame({"dx": rng.choice(["asthma", "copd", "none"], 200), "age": rng.integers(18, 90, 200).astype(str)})
+    real = pd.DataFrame({"dx": rng.choice(["asthma", "copd", "none"], 200),
+                         "age": rng.integers(18, 90, 200).astype(str)})
     twin = real.assign(dx="none")  # a twin that lost the diagnosis column's spread
     columns = {c["column"]: c for c in marginal_scores(real, twin, (1, 2))["per_column"]}
     dx = {v["value"]: v for v in columns["dx"]["shares"]}

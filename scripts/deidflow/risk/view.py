@@ -53,7 +53,8 @@ REMEDIES: list[tuple[str, str]] = [
                         "measurement both count)."),
     (r"known identifier", "The detail names the released file and the identifier's kind: give the column a role "
                           "under tables.participants / tables.phenotype, clean DICOM descriptors "
-                          "(dicom.clean_descriptors), or list a term in text.deny_list; identifiers.extra adds needles."),
+                          "(dicom.clean_descriptors), or list a term in text.deny_list; identifiers.extra adds "
+                          "needles."),
     (r"face found", "Blur more: lower media.threshold, raise media.mask_scale or use media.replacement: solid; "
                     "media.verify.min_confidence sets the independent check."),
     (r"metadata", "A tag survived cleaning: the detail names it; report it, the file is not released as it is."),
@@ -248,14 +249,15 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
                 ["sample uniques (classes of one)", num(before.get("sample_uniques")), num(m.get("sample_uniques")),
                  ""]]
         if j_after:
-            rows += [["journalist risk, highest", pct(j_before.get("journalist_max")), pct(j_after.get("journalist_max")),
-                      j_after.get("source", "")],
-                     ["journalist risk, average", pct(j_before.get("journalist_avg")), pct(j_after.get("journalist_avg")),
-                      ""]]
+            rows += [["journalist risk, highest", pct(j_before.get("journalist_max")),
+                      pct(j_after.get("journalist_max")), j_after.get("source", "")],
+                     ["journalist risk, average", pct(j_before.get("journalist_avg")),
+                      pct(j_after.get("journalist_avg")), ""]]
         else:
             rows.append(["journalist risk", "–", "–", "needs risk.reidentification.population_size"])
         if pop:
-            rows.append(["population uniques (Dankar)", "–", pct(pop.get("dankar"), 2), str(pop.get("dankar_model", ""))])
+            rows.append(["population uniques (Dankar)", "–", pct(pop.get("dankar"), 2),
+                         str(pop.get("dankar_model", ""))])
         qis = ", ".join(m.get("quasi_identifiers", []))
         area["tables"].append(table(f"{name}: re-identification risk before and after de-identification",
                                     ["measure", "before (input)", "after (released)", "gate"], rows,
@@ -302,7 +304,8 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
         achieved = pm.get("achieved") or {}
         utility = pm.get("utility") or {}
         rows = [[humanize(k), num(v)] for k, v in achieved.items()]
-        rows += [["rows suppressed", num(pm.get("suppressed_rows"))], ["DP epsilon spent on noise", num(pm.get("epsilon_spent"))]]
+        rows += [["rows suppressed", num(pm.get("suppressed_rows"))],
+                 ["DP epsilon spent on noise", num(pm.get("epsilon_spent"))]]
         rows += [[f"utility: {humanize(k)}", num(v)] for k, v in utility.items() if k != "suppressed_rows"]
         area["tables"].append(table("Privacy model achieved and utility (participants.tsv)", ["measure", "value"], rows,
                                     "loss and precision are ARX's measures (0 = nothing lost, 1 = everything); "
@@ -474,7 +477,8 @@ def faces_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None
     return area
 
 
-MRI_COLUMNS = [("file", "file", lambda v: str(v).rsplit("/", 1)[-1]), ("status", "status", str), ("brain_loss", "brain loss", lambda v: pct(v, 2)),
+MRI_COLUMNS = [("file", "file", lambda v: str(v).rsplit("/", 1)[-1]), ("status", "status", str),
+               ("brain_loss", "brain loss", lambda v: pct(v, 2)),
                ("nmi", "NMI", lambda v: f"{float(v):.3f}"), ("face_voxels", "face voxels zeroed", num),
                ("face_fraction_of_head", "face share of head", pct), ("scale_min", "scale min", num),
                ("scale_max", "scale max", num), ("translation_mm", "shift (mm)", num),
@@ -504,7 +508,8 @@ def mri_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None:
             "figures": [], "lead": f"{len(defaced)} of {len(rows)} anatomical images defaced; the rest are withheld."}
     if defaced:
         area["figures"].append({"title": "brain loss per image", "private": False, "svg": svg.bar_chart(
-            [str(r["file"]).rsplit("/", 1)[-1] for r in defaced], {"brain loss": [r.get("brain_loss", 0) for r in defaced]},
+            [str(r["file"]).rsplit("/", 1)[-1] for r in defaced],
+            {"brain loss": [r.get("brain_loss", 0) for r in defaced]},
             title="Brain voxels removed per defaced image", unit="%", limit=limit, limit_label="bound")})
     area["figures"] += _figures(sections, public)
     if public:
