@@ -62,6 +62,19 @@ REMEDIES: list[tuple[str, str]] = [
                     "mri.max_brain_loss."),
     (r"transcripts", "Add the missed term to text.deny_list or lower text.score_threshold."),
 ]
+# Captions under the charts the view draws: what to read in them.
+CAPTIONS = {
+    "class_sizes": "Grey: the input; blue: the release. Records in classes below k can be singled out.",
+    "risk": "Risk of a record = 1 / its class size; the red line is the gate's threshold.",
+    "one_way": "Lower is better: 0 means the column's distribution is reproduced exactly.",
+    "two_way": "A twin that learnt how columns relate has shorter blue bars than orange ones.",
+    "anonymeter": "Dots: risk estimates; lines: 95 % confidence intervals; red: the configured limit.",
+    "needles": "Each identifier is searched in the forms people write it (tokens, initials, digits, date styles).",
+    "bytes": "Every released byte is scanned, including decompressed .gz content.",
+    "brain": "Red line: the bound an image must stay under (mri.max_brain_loss).",
+    "entities": "Replaced by surrogates, consistently within a subject.",
+    "release": "Blue: files in the release; orange: inputs withheld with a reason.",
+}
 PATHLIKE = re.compile(r"\S*(?:/|sub-|ses-)\S*")
 
 
@@ -269,7 +282,7 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
         series = {"after (released)": _records_by_class_size(m.get("class_size_histogram", {}))}
         if before:
             series = {"before (input)": _records_by_class_size(before.get("class_size_histogram", {})), **series}
-        area["figures"].append({"title": f"{name}: records by the size of their equivalence class",
+        area["figures"].append({"title": CAPTIONS["class_sizes"],
                                 "svg": svg.bar_chart(labels, series, title=f"{name}: records by class size",
                                                      unit="records"), "private": False})
         risk_labels = ["prosecutor, highest", "prosecutor, average", "marketer"]
@@ -281,7 +294,7 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
             risk_series = {"before (input)": [before.get("prosecutor_max"), before.get("prosecutor_avg"),
                                               before.get("marketer")] + ([j_before.get("journalist_max")]
                                                                          if j_after else []), **risk_series}
-        area["figures"].append({"title": f"{name}: re-identification risk before and after",
+        area["figures"].append({"title": CAPTIONS["risk"],
                                 "svg": svg.bar_chart(risk_labels, risk_series, title=f"{name}: risk per record",
                                                      unit="%", limit=thresholds.get("threshold"),
                                                      limit_label="gate threshold"), "private": False})
@@ -341,14 +354,15 @@ def synthetic_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | 
                                     "closer than it on 2-way marginals has learnt nothing about how columns relate."))
     singles = utility.get("per_column") or []
     if singles:
-        area["figures"].append({"title": "1-way marginals", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["one_way"], "private": False, "svg": svg.bar_chart(
             [p["column"] for p in singles], {"synthetic twin": [p["twin_tvd"] for p in singles],
                                               "independent baseline": [p["baseline_tvd"] for p in singles]},
             title="1-way marginals: TVD to the original per column")})
     for single in singles:
         values = single.get("shares") or []
         if values:
-            area["figures"].append({"title": f"1-way marginal of {single['column']}", "private": False,
+            area["figures"].append({"title": f"1-way marginal of {single['column']}: shares of rows per value.",
+                                    "private": False,
                                     "svg": svg.bar_chart([str(v["value"]) for v in values],
                                                          {"original": [v["original"] for v in values],
                                                           "synthetic twin": [v["twin"] for v in values],
@@ -357,7 +371,7 @@ def synthetic_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | 
                                                          unit="%")})
     pairs = next((t.get("rows", []) for t in s.get("tables", []) if "2-way" in t.get("title", "")), [])
     if pairs:
-        area["figures"].append({"title": "2-way marginals", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["two_way"], "private": False, "svg": svg.bar_chart(
             [p["columns"] for p in pairs], {"synthetic twin": [p["twin_tvd"] for p in pairs],
                                             "independent baseline": [p["baseline_tvd"] for p in pairs]},
             title="2-way marginals: TVD to the original per pair")})
@@ -384,7 +398,7 @@ def synthetic_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | 
                                     ["attack", "risk", "95 % CI", "attacks", "attack success", "random guess",
                                      "control success", "limit", "check"], rows))
     if chart:
-        area["figures"].append({"title": "anonymeter risks", "private": False, "svg": svg.interval_chart(
+        area["figures"].append({"title": CAPTIONS["anonymeter"], "private": False, "svg": svg.interval_chart(
             [c[:4] for c in chart], limits=[c[4] for c in chart], title="anonymeter risk with 95 % CI (red: limit)")})
     return area
 
@@ -431,13 +445,13 @@ def leaks_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None
     kinds = m.get("needles_by_kind") or {}
     if kinds:
         area["tables"].append(table("Needles by kind", ["kind", "needles"], [[k, num(v)] for k, v in kinds.items()]))
-        area["figures"].append({"title": "needles by kind", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["needles"], "private": False, "svg": svg.bar_chart(
             list(kinds), {"needles": list(kinds.values())}, title="Identifier forms searched, by kind")})
     formats = m.get("scanned_by_format") or {}
     if formats:
         area["tables"].append(table("Released bytes scanned, by format", ["format", "files", "size"],
                                     [[k, num(v.get("files")), size(v.get("bytes"))] for k, v in formats.items()]))
-        area["figures"].append({"title": "bytes by format", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["bytes"], "private": False, "svg": svg.bar_chart(
             list(formats), {"MB": [round(v.get("bytes", 0) / 1e6, 2) for v in formats.values()]},
             title="Released megabytes scanned, by format")})
     for t in sections[0].get("tables", []):
@@ -507,7 +521,7 @@ def mri_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None:
                              f"{pct(limit, 2)}, mri.max_brain_loss). NMI: registration quality (mri.min_nmi).")],
             "figures": [], "lead": f"{len(defaced)} of {len(rows)} anatomical images defaced; the rest are withheld."}
     if defaced:
-        area["figures"].append({"title": "brain loss per image", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["brain"], "private": False, "svg": svg.bar_chart(
             [str(r["file"]).rsplit("/", 1)[-1] for r in defaced],
             {"brain loss": [r.get("brain_loss", 0) for r in defaced]},
             title="Brain voxels removed per defaced image", unit="%", limit=limit, limit_label="bound")})
@@ -535,7 +549,7 @@ def transcripts_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] 
                              [[k, num(v)] for k, v in sorted(entities.items())])],
             "figures": [], "lead": ""}
     if entities:
-        area["figures"].append({"title": "entities", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["entities"], "private": False, "svg": svg.bar_chart(
             sorted(entities), {"replaced": [entities[k] for k in sorted(entities)]},
             title="Identifiers replaced in transcripts, by type")})
     return area
@@ -607,7 +621,7 @@ def release_area(report: Mapping[str, Any], public: bool) -> dict[str, Any]:
                              "NIfTI by another, and each step withholds what it cannot de-identify (a file or a "
                              "whole series), so a modality's released and withheld counts need not add up to its "
                              "input count.")],
-            "figures": [{"title": "released and withheld", "svg": figure, "private": False}],
+            "figures": [{"title": CAPTIONS["release"], "svg": figure, "private": False}],
             "withheld": withheld, "total_withheld": total_withheld,
             "lead": f"{num(sum(released.values()))} files released; {num(total_withheld)} inputs withheld, each "
                     "with a reason (fail closed: what no rule de-identifies is not released)."}
