@@ -236,3 +236,16 @@ def test_one_way_marginals_show_original_twin_and_baseline_per_value():
     view = build_view({"summary": {"passed": True, "line": "x"}, "sections": [section], "withheld": []})
     synthetic = next(a for a in view["areas"] if a["id"] == "synthetic")
     assert any(f["title"].startswith("1-way marginal of dx") and "asthma" in f["svg"] for f in synthetic["figures"])
+
+
+def test_suppression_at_its_limit_is_flagged_near_the_threshold_with_the_config_key():
+    from deidflow.tabular.release import risk_section
+
+    summary = {"participants": {"achieved": {"k": 7, "l_distinct": 2}, "suppressed_rows": 2, "rows_in": 20},
+               "epsilon_spent": 0.2}
+    section = risk_section(summary, {"privacy": {"k": 5, "l": 2, "suppression": 0.1},
+                                     "noise_budget": {"epsilon": 1.0}})
+    view = build_view({"summary": {"passed": True, "line": "x"}, "sections": [section], "withheld": []})
+    near = {c["name"]: c for c in view["near"]}
+    assert set(near) == {"tables: suppression limit", "tables: distinct l-diversity"}  # k 7 vs 5 and DP 0.2 vs 1: not
+    assert "tables.privacy.suppression" in near["tables: suppression limit"]["remedy"]
