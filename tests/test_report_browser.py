@@ -5,6 +5,7 @@ passes the leak scan."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -17,8 +18,9 @@ from conftest import ROOT
 pytestmark = pytest.mark.workflow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright (envs/core.txt) is not installed")
-needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (make sysdeps installs it)")
+HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
+needs_browser = pytest.mark.skipif(CHROMIUM is None or not HAS_PLAYWRIGHT,
+                                   reason="needs Debian chromium (make sysdeps) and playwright (envs/core.txt)")
 
 # Which report area a risk section is shown in (what the run's risk.json holds decides which areas must be there).
 AREA = {"reidentification": "tables", "tables_privacy": "tables", "synthetic": "synthetic", "leaks": "leaks",

@@ -193,3 +193,59 @@ def test_tables_section_measures_the_input_before_de_identification():
     loss = metrics["information_loss"]
     assert loss["age"] == {"distinct_before": 10, "distinct_after": 1, "suppressed_fraction": 0.0}
     assert loss["sex"]["suppressed_fraction"] == 1.0
+
+
+def test_a_disabled_leak_scan_is_reported_not_passed(tmp_path):
+    from deidflow.risk.leaks_section import leak_scan_section
+
+    ids = tmp_path / "ids.json"
+    ids.write_text(json.dumps({"subjects": {}, "global": []}))
+    section = leak_scan_section([], ids, enabled=False)
+    assert check_state(section["checks"][0]) == "reported" and section["checks"][0]["passed"] is None
+
+
+def test_a_section_no_area_knows_is_shown_as_labelled_rounded_rows(tmp_path):
+    other = _section(tmp_path, "eeg", {"title": "EEG headers",
+                                       "metrics": {"files": 3, "scrubbed": {"edf": 0.123456789}},
+                                       "checks": [{"name": "eeg: no name in headers", "passed": True, "detail": "ok"}]})
+    report = build_report([other], [])
+    write_report(report, str(tmp_path / "risk.json"), str(tmp_path / "risk.html"))
+    page = (tmp_path / "risk.html").read_text()
+    assert 'id="section-other"' in page and "EEG headers" in page
+    assert "<td>edf: 0.123</td>" in page and "{'" not in page
+
+
+def test_one_way_marginals_show_original_twin_and_baseline_per_value():
+    import numpy as np
+    import pandas as pd
+
+    from deidflow.risk.utility import marginal_scores
+
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"dx": rng.choice(["asthma", "copd", "none"], 200),
+                         "age": rng.integers(18, 90, 200).astype(str)})
+    twin = real.assign(dx="none")  # a twin that lost the diagnosis column's spread
+    columns = {c["column"]: c for c in marginal_scores(real, twin, (1, 2))["per_column"]}
+    dx = {v["value"]: v for v in columns["dx"]["shares"]}
+    assert dx["none"]["twin"] == 1.0 and dx["asthma"]["twin"] == 0.0
+    assert abs(sum(v["original"] for v in dx.values()) - 1) < 1e-3
+    assert [v["value"] for v in columns["age"]["shares"]][:2] == ["quantile bin 1", "quantile bin 2"]
+    section = {"section": "synthetic", "metrics": {"method": "NAPSU-MQ", "epsilon": 1.0, "delta": 1e-5,
+                                                   "utility": {"per_column": list(columns.values())}},
+               "checks": [], "tables": []}
+    view = build_view({"summary": {"passed": True, "line": "x"}, "sections": [section], "withheld": []})
+    synthetic = next(a for a in view["areas"] if a["id"] == "synthetic")
+    assert any(f["title"].startswith("1-way marginal of dx") and "asthma" in f["svg"] for f in synthetic["figures"])
+
+
+def test_suppression_at_its_limit_is_flagged_near_the_threshold_with_the_config_key():
+    from deidflow.tabular.release import risk_section
+
+    summary = {"participants": {"achieved": {"k": 7, "l_distinct": 2}, "suppressed_rows": 2, "rows_in": 20},
+               "epsilon_spent": 0.2}
+    section = risk_section(summary, {"privacy": {"k": 5, "l": 2, "suppression": 0.1},
+                                     "noise_budget": {"epsilon": 1.0}})
+    view = build_view({"summary": {"passed": True, "line": "x"}, "sections": [section], "withheld": []})
+    near = {c["name"]: c for c in view["near"]}
+    assert set(near) == {"tables: suppression limit", "tables: distinct l-diversity"}  # k 7 vs 5 and DP 0.2 vs 1: not
+    assert "tables.privacy.suppression" in near["tables: suppression limit"]["remedy"]

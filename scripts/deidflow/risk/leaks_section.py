@@ -68,8 +68,10 @@ def leak_scan_section(part_dirs: Iterable[str | Path], identifiers_json: str | P
     checks = [
         {
             "name": "no known identifier in the release",
-            "passed": not blocking if enabled else True,
-            "detail": detail if enabled else "leak scan disabled by risk.leak_scan: false",
+            # a scan that did not run is reported (not gated), never shown as passed
+            "passed": not blocking if enabled else None,
+            **({} if enabled else {"gated": False}),
+            "detail": detail if enabled else "not scanned: the leak scan is disabled by risk.leak_scan: false",
         }
     ]
     if reported:

@@ -83,7 +83,8 @@ def summarize(report: dict[str, Any]) -> dict[str, Any]:
     line = (
         f"risk gate PASSED: {gated} checks{also}, {len(withheld)} inputs withheld"
         if not failed
-        else f"risk gate FAILED: {len(failed)} of {gated} checks failed ({', '.join(sorted({f['name'] for f in failed}))})"
+        else f"risk gate FAILED: {len(failed)} of {gated} checks failed "
+        f"({', '.join(sorted({f['name'] for f in failed}))})"
     )
     report["summary"] = {"passed": not failed, "checks": gated, "failed": len(failed), "reported": reported,
                          "withheld": len(withheld), "line": line}

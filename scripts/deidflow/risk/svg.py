@@ -9,6 +9,13 @@ from html import escape
 from typing import Sequence
 
 PALETTE = ("#4c72b0", "#dd8452", "#8c8c8c", "#55a868")
+# One colour per meaning across every chart: the twin and the release blue, the original and the input grey.
+SERIES = {"synthetic twin": "#4c72b0", "after (released)": "#4c72b0", "independent baseline": "#dd8452",
+          "original": "#595959", "before (input)": "#a0a0a0", "withheld inputs": "#dd8452", "released files": "#4c72b0"}
+
+
+def colour(name: str, index: int) -> str:
+    return SERIES.get(name, PALETTE[index % len(PALETTE)])
 FONT = "font-family='system-ui,sans-serif' font-size='12'"
 
 
@@ -18,7 +25,7 @@ def _r(x: float) -> str:
 
 def _label(value: float, unit: str) -> str:
     if unit == "%":
-        return f"{value * 100:.1f}\u00a0%"
+        return f"{value * 100:.{2 if 0 < abs(value) < 0.01 else 1}f}\u00a0%"
     if float(value).is_integer() or abs(value) >= 100:
         return f"{round(value):,}"
     return f"{value:.3g}"
@@ -40,7 +47,7 @@ def nice(value: float) -> float:
 def _legend(series: Sequence[str], x: float, y: float) -> list[str]:
     out = []
     for i, name in enumerate(series):
-        out.append(f"<rect x='{_r(x)}' y='{_r(y + 16 * i - 9)}' width='10' height='10' fill='{PALETTE[i % 4]}'/>"
+        out.append(f"<rect x='{_r(x)}' y='{_r(y + 16 * i - 9)}' width='10' height='10' fill='{colour(name, i)}'/>"
                    f"<text x='{_r(x + 14)}' y='{_r(y + 16 * i)}' {FONT}>{escape(name)}</text>")
     return out
 
@@ -53,7 +60,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, titl
     names = list(series)
     values = [float(v) for s in series.values() for v in s if v is not None]
     top = max(values + ([limit] if limit is not None else []) + [1e-12])
-    top = 1.0 if unit == "%" and top <= 1 else nice(top * 1.05)
+    top = min(1.0, nice(top * 1.05)) if unit == "%" and top <= 1 else nice(top * 1.05)
     left, right, bar = 170.0, 64.0, 14.0
     group = bar * len(names) + 8
     legend_h = 18 * len(names) if len(names) > 1 else 0
@@ -77,7 +84,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, titl
             w = plot_w * float(v) / top
             y = gy + i * bar
             out.append(f"<rect x='{_r(left)}' y='{_r(y)}' width='{_r(max(w, 0.5))}' height='{_r(bar - 2)}' "
-                       f"fill='{PALETTE[i % 4]}'><title>{escape(name)}: {_label(float(v), unit)}</title></rect>"
+                       f"fill='{colour(name, i)}'><title>{escape(name)}: {_label(float(v), unit)}</title></rect>"
                        f"<text x='{_r(left + w + 4)}' y='{_r(y + bar - 4)}' {FONT} font-size='11'>"
                        f"{_label(float(v), unit)}</text>")
     axis_y = y0 + group * len(labels) + 2

@@ -84,7 +84,9 @@ def marginal_scores(real: pd.DataFrame, synth: pd.DataFrame, ways: Iterable[int]
             base_scores.append(base)
             exact_scores.append(independence_tvd(real_d, combo) if way > 1 else 0.0)
             if way == 1:
-                singles.append({"column": combo[0], "twin_tvd": round(twin, 4), "baseline_tvd": round(base, 4)})
+                singles.append({"column": combo[0], "twin_tvd": round(twin, 4), "baseline_tvd": round(base, 4),
+                                "shares": shares(real_d, synth_d, base_d, combo[0],
+                                                 binned=_binned(real[combo[0]], max_level))})
             if way == 2:
                 pairs.append({"columns": " x ".join(combo), "twin_tvd": round(twin, 4), "baseline_tvd": round(base, 4)})
         result[f"{way}-way"] = {"marginals": len(twin_scores), "twin_mean_tvd": float(np.mean(twin_scores)),
@@ -93,6 +95,23 @@ def marginal_scores(real: pd.DataFrame, synth: pd.DataFrame, ways: Iterable[int]
     result["pairs"] = pairs
     result["per_column"] = singles  # each column's 1-way TVD, twin and baseline (kept in the section's metrics)
     return result
+
+
+def _binned(column: pd.Series, max_levels: int) -> bool:
+    numeric = pd.to_numeric(column, errors="coerce")
+    return bool(numeric.notna().sum() == column.notna().sum() and numeric.nunique() > max_levels)
+
+
+def shares(real_d: pd.DataFrame, synth_d: pd.DataFrame, base_d: pd.DataFrame, column: str, binned: bool = False,
+           top: int = 12) -> list[dict[str, Any]]:
+    """One column's 1-way marginal, original vs twin vs baseline (shares of rows), for its `top` commonest values.
+
+    The values are those of the released table the twin was fitted to (quantile bins for numeric columns with many
+    values), so showing them discloses nothing the release does not."""
+    p, q, b = (t[column].value_counts(normalize=True) for t in (real_d, synth_d, base_d))
+    keys = sorted(p.index, key=lambda v: int(v)) if binned else sorted(p.index, key=lambda v: (-p[v], v))[:top]
+    return [{"value": f"quantile bin {k}" if binned else k, "original": round(float(p.get(k, 0.0)), 4),
+             "twin": round(float(q.get(k, 0.0)), 4), "baseline": round(float(b.get(k, 0.0)), 4)} for k in keys]
 
 
 def beats_baseline(scores: dict[str, Any]) -> tuple[bool, str]:

@@ -53,7 +53,8 @@ REMEDIES: list[tuple[str, str]] = [
                         "measurement both count)."),
     (r"known identifier", "The detail names the released file and the identifier's kind: give the column a role "
                           "under tables.participants / tables.phenotype, clean DICOM descriptors "
-                          "(dicom.clean_descriptors), or list a term in text.deny_list; identifiers.extra adds needles."),
+                          "(dicom.clean_descriptors), or list a term in text.deny_list; identifiers.extra adds "
+                          "needles."),
     (r"face found", "Blur more: lower media.threshold, raise media.mask_scale or use media.replacement: solid; "
                     "media.verify.min_confidence sets the independent check."),
     (r"metadata", "A tag survived cleaning: the detail names it; report it, the file is not released as it is."),
@@ -61,6 +62,19 @@ REMEDIES: list[tuple[str, str]] = [
                     "mri.max_brain_loss."),
     (r"transcripts", "Add the missed term to text.deny_list or lower text.score_threshold."),
 ]
+# Captions under the charts the view draws: what to read in them.
+CAPTIONS = {
+    "class_sizes": "Grey: the input; blue: the release. Records in classes below k can be singled out.",
+    "risk": "Risk of a record = 1 / its class size; the red line is the gate's threshold.",
+    "one_way": "Lower is better: 0 means the column's distribution is reproduced exactly.",
+    "two_way": "A twin that learnt how columns relate has shorter blue bars than orange ones.",
+    "anonymeter": "Dots: risk estimates; lines: 95 % confidence intervals; red: the configured limit.",
+    "needles": "Each identifier is searched in the forms people write it (tokens, initials, digits, date styles).",
+    "bytes": "Every released byte is scanned, including decompressed .gz content.",
+    "brain": "Red line: the bound an image must stay under (mri.max_brain_loss).",
+    "entities": "Replaced by surrogates, consistently within a subject.",
+    "release": "Blue: files in the release; orange: inputs withheld with a reason.",
+}
 PATHLIKE = re.compile(r"\S*(?:/|sub-|ses-)\S*")
 
 
@@ -248,14 +262,15 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
                 ["sample uniques (classes of one)", num(before.get("sample_uniques")), num(m.get("sample_uniques")),
                  ""]]
         if j_after:
-            rows += [["journalist risk, highest", pct(j_before.get("journalist_max")), pct(j_after.get("journalist_max")),
-                      j_after.get("source", "")],
-                     ["journalist risk, average", pct(j_before.get("journalist_avg")), pct(j_after.get("journalist_avg")),
-                      ""]]
+            rows += [["journalist risk, highest", pct(j_before.get("journalist_max")),
+                      pct(j_after.get("journalist_max")), j_after.get("source", "")],
+                     ["journalist risk, average", pct(j_before.get("journalist_avg")),
+                      pct(j_after.get("journalist_avg")), ""]]
         else:
             rows.append(["journalist risk", "–", "–", "needs risk.reidentification.population_size"])
         if pop:
-            rows.append(["population uniques (Dankar)", "–", pct(pop.get("dankar"), 2), str(pop.get("dankar_model", ""))])
+            rows.append(["population uniques (Dankar)", "–", pct(pop.get("dankar"), 2),
+                         str(pop.get("dankar_model", ""))])
         qis = ", ".join(m.get("quasi_identifiers", []))
         area["tables"].append(table(f"{name}: re-identification risk before and after de-identification",
                                     ["measure", "before (input)", "after (released)", "gate"], rows,
@@ -267,7 +282,7 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
         series = {"after (released)": _records_by_class_size(m.get("class_size_histogram", {}))}
         if before:
             series = {"before (input)": _records_by_class_size(before.get("class_size_histogram", {})), **series}
-        area["figures"].append({"title": f"{name}: records by the size of their equivalence class",
+        area["figures"].append({"title": CAPTIONS["class_sizes"],
                                 "svg": svg.bar_chart(labels, series, title=f"{name}: records by class size",
                                                      unit="records"), "private": False})
         risk_labels = ["prosecutor, highest", "prosecutor, average", "marketer"]
@@ -279,7 +294,7 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
             risk_series = {"before (input)": [before.get("prosecutor_max"), before.get("prosecutor_avg"),
                                               before.get("marketer")] + ([j_before.get("journalist_max")]
                                                                          if j_after else []), **risk_series}
-        area["figures"].append({"title": f"{name}: re-identification risk before and after",
+        area["figures"].append({"title": CAPTIONS["risk"],
                                 "svg": svg.bar_chart(risk_labels, risk_series, title=f"{name}: risk per record",
                                                      unit="%", limit=thresholds.get("threshold"),
                                                      limit_label="gate threshold"), "private": False})
@@ -302,7 +317,8 @@ def tables_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | Non
         achieved = pm.get("achieved") or {}
         utility = pm.get("utility") or {}
         rows = [[humanize(k), num(v)] for k, v in achieved.items()]
-        rows += [["rows suppressed", num(pm.get("suppressed_rows"))], ["DP epsilon spent on noise", num(pm.get("epsilon_spent"))]]
+        rows += [["rows suppressed", num(pm.get("suppressed_rows"))],
+                 ["DP epsilon spent on noise", num(pm.get("epsilon_spent"))]]
         rows += [[f"utility: {humanize(k)}", num(v)] for k, v in utility.items() if k != "suppressed_rows"]
         area["tables"].append(table("Privacy model achieved and utility (participants.tsv)", ["measure", "value"], rows,
                                     "loss and precision are ARX's measures (0 = nothing lost, 1 = everything); "
@@ -338,13 +354,24 @@ def synthetic_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | 
                                     "closer than it on 2-way marginals has learnt nothing about how columns relate."))
     singles = utility.get("per_column") or []
     if singles:
-        area["figures"].append({"title": "1-way marginals", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["one_way"], "private": False, "svg": svg.bar_chart(
             [p["column"] for p in singles], {"synthetic twin": [p["twin_tvd"] for p in singles],
                                               "independent baseline": [p["baseline_tvd"] for p in singles]},
             title="1-way marginals: TVD to the original per column")})
+    for single in singles:
+        values = single.get("shares") or []
+        if values:
+            area["figures"].append({"title": f"1-way marginal of {single['column']}: shares of rows per value.",
+                                    "private": False,
+                                    "svg": svg.bar_chart([str(v["value"]) for v in values],
+                                                         {"original": [v["original"] for v in values],
+                                                          "synthetic twin": [v["twin"] for v in values],
+                                                          "independent baseline": [v["baseline"] for v in values]},
+                                                         title=f"{single['column']}: share of rows per value",
+                                                         unit="%")})
     pairs = next((t.get("rows", []) for t in s.get("tables", []) if "2-way" in t.get("title", "")), [])
     if pairs:
-        area["figures"].append({"title": "2-way marginals", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["two_way"], "private": False, "svg": svg.bar_chart(
             [p["columns"] for p in pairs], {"synthetic twin": [p["twin_tvd"] for p in pairs],
                                             "independent baseline": [p["baseline_tvd"] for p in pairs]},
             title="2-way marginals: TVD to the original per pair")})
@@ -371,7 +398,7 @@ def synthetic_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | 
                                     ["attack", "risk", "95 % CI", "attacks", "attack success", "random guess",
                                      "control success", "limit", "check"], rows))
     if chart:
-        area["figures"].append({"title": "anonymeter risks", "private": False, "svg": svg.interval_chart(
+        area["figures"].append({"title": CAPTIONS["anonymeter"], "private": False, "svg": svg.interval_chart(
             [c[:4] for c in chart], limits=[c[4] for c in chart], title="anonymeter risk with 95 % CI (red: limit)")})
     return area
 
@@ -418,13 +445,13 @@ def leaks_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None
     kinds = m.get("needles_by_kind") or {}
     if kinds:
         area["tables"].append(table("Needles by kind", ["kind", "needles"], [[k, num(v)] for k, v in kinds.items()]))
-        area["figures"].append({"title": "needles by kind", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["needles"], "private": False, "svg": svg.bar_chart(
             list(kinds), {"needles": list(kinds.values())}, title="Identifier forms searched, by kind")})
     formats = m.get("scanned_by_format") or {}
     if formats:
         area["tables"].append(table("Released bytes scanned, by format", ["format", "files", "size"],
                                     [[k, num(v.get("files")), size(v.get("bytes"))] for k, v in formats.items()]))
-        area["figures"].append({"title": "bytes by format", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["bytes"], "private": False, "svg": svg.bar_chart(
             list(formats), {"MB": [round(v.get("bytes", 0) / 1e6, 2) for v in formats.values()]},
             title="Released megabytes scanned, by format")})
     for t in sections[0].get("tables", []):
@@ -464,7 +491,8 @@ def faces_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None
     return area
 
 
-MRI_COLUMNS = [("file", "file", lambda v: str(v).rsplit("/", 1)[-1]), ("status", "status", str), ("brain_loss", "brain loss", lambda v: pct(v, 2)),
+MRI_COLUMNS = [("file", "file", lambda v: str(v).rsplit("/", 1)[-1]), ("status", "status", str),
+               ("brain_loss", "brain loss", lambda v: pct(v, 2)),
                ("nmi", "NMI", lambda v: f"{float(v):.3f}"), ("face_voxels", "face voxels zeroed", num),
                ("face_fraction_of_head", "face share of head", pct), ("scale_min", "scale min", num),
                ("scale_max", "scale max", num), ("translation_mm", "shift (mm)", num),
@@ -493,8 +521,9 @@ def mri_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] | None:
                              f"{pct(limit, 2)}, mri.max_brain_loss). NMI: registration quality (mri.min_nmi).")],
             "figures": [], "lead": f"{len(defaced)} of {len(rows)} anatomical images defaced; the rest are withheld."}
     if defaced:
-        area["figures"].append({"title": "brain loss per image", "private": False, "svg": svg.bar_chart(
-            [str(r["file"]).rsplit("/", 1)[-1] for r in defaced], {"brain loss": [r.get("brain_loss", 0) for r in defaced]},
+        area["figures"].append({"title": CAPTIONS["brain"], "private": False, "svg": svg.bar_chart(
+            [str(r["file"]).rsplit("/", 1)[-1] for r in defaced],
+            {"brain loss": [r.get("brain_loss", 0) for r in defaced]},
             title="Brain voxels removed per defaced image", unit="%", limit=limit, limit_label="bound")})
     area["figures"] += _figures(sections, public)
     if public:
@@ -520,7 +549,7 @@ def transcripts_area(report: Mapping[str, Any], public: bool) -> dict[str, Any] 
                              [[k, num(v)] for k, v in sorted(entities.items())])],
             "figures": [], "lead": ""}
     if entities:
-        area["figures"].append({"title": "entities", "private": False, "svg": svg.bar_chart(
+        area["figures"].append({"title": CAPTIONS["entities"], "private": False, "svg": svg.bar_chart(
             sorted(entities), {"replaced": [entities[k] for k in sorted(entities)]},
             title="Identifiers replaced in transcripts, by type")})
     return area
@@ -592,7 +621,7 @@ def release_area(report: Mapping[str, Any], public: bool) -> dict[str, Any]:
                              "NIfTI by another, and each step withholds what it cannot de-identify (a file or a "
                              "whole series), so a modality's released and withheld counts need not add up to its "
                              "input count.")],
-            "figures": [{"title": "released and withheld", "svg": figure, "private": False}],
+            "figures": [{"title": CAPTIONS["release"], "svg": figure, "private": False}],
             "withheld": withheld, "total_withheld": total_withheld,
             "lead": f"{num(sum(released.values()))} files released; {num(total_withheld)} inputs withheld, each "
                     "with a reason (fail closed: what no rule de-identifies is not released)."}

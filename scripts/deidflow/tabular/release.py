@@ -315,13 +315,17 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
             else:
                 ok = value is not None and value >= privacy["l"] - 1e-9
                 detail = f"{kind} l = {value}, required {privacy['l']}"
-            checks.append({"name": f"tables: {kind} l-diversity", "passed": bool(ok), "detail": detail})
+            checks.append({"name": f"tables: {kind} l-diversity", "passed": bool(ok), "detail": detail,
+                           **({"value": value, "limit": privacy["l"], "higher_is_better": True}
+                              if kind != "recursive" and value is not None else {})})
         if privacy.get("t") is not None:
             value = got.get(f"t_{privacy.get('t_kind', 'equal')}")
             checks.append({"name": "tables: t-closeness", "passed": value is not None and value <= privacy["t"] + 1e-9,
+                           **({"value": value, "limit": privacy["t"]} if value is not None else {}),
                            "detail": f"largest distance {value}, allowed {privacy['t']}"})
         limit = int(np.floor(privacy.get("suppression", 0) * main.get("rows_in", 0) + 1e-9))
         checks.append({"name": "tables: suppression limit", "passed": main.get("suppressed_rows", 0) <= limit,
+                       "value": main.get("suppressed_rows", 0), "limit": limit,
                        "detail": f"{main.get('suppressed_rows', 0)} rows suppressed, limit {limit}"})
     budget = cfg.get("noise_budget", {}) or {}
     spent = summary.get("epsilon_spent", 0.0)
