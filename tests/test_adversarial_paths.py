@@ -146,6 +146,8 @@ def test_hidden_files_are_one_note_never_a_block(adversarial):
     inventory = next(s for s in report["sections"] if s["section"] == "inventory")
     assert inventory["metrics"]["hidden_files_skipped"] == 8
     assert len(inventory["notes"]) == 1 and ".DS_Store ×3" in inventory["notes"][0]
+    for page in ("risk.html", "risk_summary.html"):  # the note is shown to the steward, in both reports
+        assert ".DS_Store ×3" in (tmp / "reports" / page).read_text()
     assert not any(".DS_Store" in w["source"] or ".git" in w["source"] for w in report["withheld"])
     release_checks = next(s for s in report["sections"] if s["section"] == "release")["checks"]
     assert len(release_checks) == 4 and all(c["passed"] for c in release_checks)

@@ -624,7 +624,8 @@ def release_area(report: Mapping[str, Any], public: bool) -> dict[str, Any]:
             "figures": [{"title": CAPTIONS["release"], "svg": figure, "private": False}],
             "withheld": withheld, "total_withheld": total_withheld,
             "lead": f"{num(sum(released.values()))} files released; {num(total_withheld)} inputs withheld, each "
-                    "with a reason (fail closed: what no rule de-identifies is not released)."}
+                    "with a reason (fail closed: what no rule de-identifies is not released)."
+                    + "".join(f" {note}." for note in inventory.get("notes", []))}
 
 
 # ---------------------------------------------------------------------------------------------------- the view
