@@ -326,3 +326,20 @@ def test_usable_as_a_snakemake_module(own, tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "deidflow_tabular" in proc.stdout and "deidflow_text_transcripts" in proc.stdout
+
+
+@pytest.mark.workflow
+def test_a_failed_run_ends_with_the_failing_jobs_own_message(own, journey):
+    """The gate fails on a planted identifier: the console's closing summary names the rule and its error."""
+    cfg = yaml.safe_load(own["config"].read_text())
+    out = own["root"] / "planted"
+    cfg.update({key: str(out / key.split("_")[0]) for key in checks.PATH_KEYS if key != "bids_dir"})
+    cfg["identifiers"]["extra"] = [cfg["release"]["name"]]  # written into dataset_description.json and README.md
+    path = own["root"] / "planted.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    proc, _ = snakemake(own["run"], path)
+    assert proc.returncode != 0
+    summary = proc.stdout[proc.stdout.rindex("deidflow stopped with an error"):]
+    assert "risk gate FAILED" in summary and "released: nothing" in summary
+    assert "failed: rule gate" in summary and "GateFailed" in summary and "README.md" in summary
+    assert not (out / "release").exists()
