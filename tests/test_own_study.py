@@ -343,3 +343,12 @@ def test_a_failed_run_ends_with_the_failing_jobs_own_message(own, journey):
     assert "risk gate FAILED" in summary and "released: nothing" in summary
     assert "failed: rule gate" in summary and "GateFailed" in summary and "README.md" in summary
     assert not (out / "release").exists()
+
+
+def test_lint_and_dry_run_on_the_test_fixture():
+    """A fresh clone lints and dry-runs on .test/ (the catalog's convention: --directory .test)."""
+    for args in (["--lint"], ["-n", "--quiet", "rules"]):
+        proc = subprocess.run([*SNAKEMAKE, "--directory", ".test", "--cores", "1", *args], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "text_transcripts" in proc.stdout and "tabular" in proc.stdout
