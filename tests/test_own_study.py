@@ -352,3 +352,14 @@ def test_lint_and_dry_run_on_the_test_fixture():
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
         assert proc.returncode == 0, proc.stdout[-3000:]
     assert "text_transcripts" in proc.stdout and "tabular" in proc.stdout
+
+
+def test_bidsignore_lists_phenotype_tables_with_repeated_participants(tmp_path):
+    from deidflow.bids import repeated_index_tables
+
+    (tmp_path / "phenotype").mkdir()
+    (tmp_path / "phenotype" / "visits.tsv").write_text("participant_id\tx\nsub-a\t1\nsub-a\t2\n")
+    (tmp_path / "phenotype" / "once.tsv").write_text("participant_id\tx\nsub-a\t1\nsub-b\t2\n")
+    (tmp_path / "phenotype" / "sessions.tsv").write_text("participant_id\tsession_id\nsub-a\tses-1\nsub-a\tses-2\n")
+    tables = sorted(str(p) for p in (tmp_path / "phenotype").glob("*.tsv"))
+    assert repeated_index_tables(tables) == ["phenotype/visits"]
