@@ -215,6 +215,9 @@ def _variant(own, name: str, edit) -> Path:
     ("no_role", lambda c: c["tables"]["participants"].pop("clinician_notes"),
      ["tables.participants.clinician_notes", "participants.tsv"]),
     ("k_too_large", lambda c: c["tables"]["privacy"].update(k=50), ["tables.privacy.k", "participants.tsv"]),
+    ("two_at_once", lambda c: (c["tables"]["participants"].update(emergency_contact="drop"),
+                               c["tables"]["privacy"].update(k=50)),
+     ["tables.participants.emergency_contact", "tables.privacy.k", "2 problem(s)"]),
     ("synth_without_env", lambda c: c.update(steps={**c["steps"], "synth": True}, synth={"python": "nowhere/python"}),
      ["synth.python", "steps.synth: false"]),
 ])
