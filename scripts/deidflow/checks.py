@@ -135,7 +135,7 @@ def _check_k(config: Mapping[str, Any], rows: int, rel: str, has_quasi: bool) ->
     if has_quasi and (privacy.get("k") or 1) > rows:
         problems.append(f"tables.privacy.k: k = {privacy['k']} is larger than {rel} ({rows} rows); no release can "
                         f"hold classes of {privacy['k']} records: lower it (and risk.reidentification.k with it)")
-    if has_quasi and (reid.get("k") or 1) > rows:
+    if has_quasi and (reid.get("k") or 1) > rows and reid.get("k") != privacy.get("k"):  # once when the same k
         problems.append(f"risk.reidentification.k: the gate requires classes of {reid['k']} records but {rel} has "
                         f"{rows} rows; lower it (it defaults to tables.privacy.k)")
     return problems
