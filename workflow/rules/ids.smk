@@ -61,9 +61,11 @@ rule dataset_description:
             f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("dataset_description")
         ],
         # phenotype tables with repeated participant_id go into .bidsignore
-        tables=[f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("table")]
-        if "tables" in GLOBAL_PARTS
-        else [],
+        tables=(
+            [f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("table")]
+            if "tables" in GLOBAL_PARTS
+            else []
+        ),
     output:
         directory(f"{WORK}/parts/dataset/_global"),
     log:
