@@ -215,6 +215,9 @@ def _variant(own, name: str, edit) -> Path:
     ("no_role", lambda c: c["tables"]["participants"].pop("clinician_notes"),
      ["tables.participants.clinician_notes", "participants.tsv"]),
     ("k_too_large", lambda c: c["tables"]["privacy"].update(k=50), ["tables.privacy.k", "participants.tsv"]),
+    ("two_at_once", lambda c: (c["tables"]["participants"].update(emergency_contact="drop"),
+                               c["tables"]["privacy"].update(k=50)),
+     ["tables.participants.emergency_contact", "tables.privacy.k", "2 problem(s)"]),
     ("synth_without_env", lambda c: c.update(steps={**c["steps"], "synth": True}, synth={"python": "nowhere/python"}),
      ["synth.python", "steps.synth: false"]),
 ])
@@ -326,3 +329,40 @@ def test_usable_as_a_snakemake_module(own, tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "deidflow_tabular" in proc.stdout and "deidflow_text_transcripts" in proc.stdout
+
+
+@pytest.mark.workflow
+def test_a_failed_run_ends_with_the_failing_jobs_own_message(own, journey):
+    """The gate fails on a planted identifier: the console's closing summary names the rule and its error."""
+    cfg = yaml.safe_load(own["config"].read_text())
+    out = own["root"] / "planted"
+    cfg.update({key: str(out / key.split("_")[0]) for key in checks.PATH_KEYS if key != "bids_dir"})
+    cfg["identifiers"]["extra"] = [cfg["release"]["name"]]  # written into dataset_description.json and README.md
+    path = own["root"] / "planted.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    proc, _ = snakemake(own["run"], path)
+    assert proc.returncode != 0
+    summary = proc.stdout[proc.stdout.rindex("deidflow stopped with an error"):]
+    assert "risk gate FAILED" in summary and "released: nothing" in summary
+    assert "failed: rule gate" in summary and "GateFailed" in summary and "README.md" in summary
+    assert not (out / "release").exists()
+
+
+def test_lint_and_dry_run_on_the_test_fixture():
+    """A fresh clone lints and dry-runs on .test/ (the catalog's convention: --directory .test)."""
+    for args in (["--lint"], ["-n", "--quiet", "rules"]):
+        proc = subprocess.run([*SNAKEMAKE, "--directory", ".test", "--cores", "1", *args], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "text_transcripts" in proc.stdout and "tabular" in proc.stdout
+
+
+def test_bidsignore_lists_phenotype_tables_with_repeated_participants(tmp_path):
+    from deidflow.bids import repeated_index_tables
+
+    (tmp_path / "phenotype").mkdir()
+    (tmp_path / "phenotype" / "visits.tsv").write_text("participant_id\tx\nsub-a\t1\nsub-a\t2\n")
+    (tmp_path / "phenotype" / "once.tsv").write_text("participant_id\tx\nsub-a\t1\nsub-b\t2\n")
+    (tmp_path / "phenotype" / "sessions.tsv").write_text("participant_id\tsession_id\nsub-a\tses-1\nsub-a\tses-2\n")
+    tables = sorted(str(p) for p in (tmp_path / "phenotype").glob("*.tsv"))
+    assert repeated_index_tables(tables) == ["phenotype/visits"]

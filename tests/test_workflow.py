@@ -181,3 +181,22 @@ def test_gate_fails_on_a_config_with_k1_and_names_the_check(tmp_path):
     assert "risk gate FAILED" in proc.stdout
     assert "participants.tsv: k-anonymity: every class has at least 3 records" in proc.stdout
     assert not (tmp_path / "release").exists()
+
+
+def test_release_is_a_valid_bids_dataset(finished):
+    """The demo-shaped release passes the BIDS validator (bids-validator-deno, offline; envs/peers.txt): README,
+    CHANGES and a .bidsignore for what BIDS does not define (photos, transcripts, videos, the RO-Crate, phenotype
+    tables with several rows per participant), and no .snakemake_timestamp."""
+    tmp, _, _, _ = finished
+    release = tmp / "release"
+    assert (release / "README.md").is_file() and (release / "CHANGES").is_file()
+    assert "phenotype/visits.tsv" in (release / ".bidsignore").read_text()  # several visits per participant
+    assert not list(release.rglob(".snakemake_timestamp"))
+    validator = ROOT / ".venv-peers" / "bin" / "bids-validator-deno"
+    if not validator.exists():
+        pytest.skip("bids-validator-deno is not installed (make venv-peers)")
+    import subprocess
+
+    out = subprocess.run([str(validator), "--json", str(release)], capture_output=True, text=True, timeout=300)
+    errors = [i for i in json.loads(out.stdout)["issues"]["issues"] if i.get("severity") == "error"]
+    assert not errors, [(e["code"], e.get("location")) for e in errors][:20]

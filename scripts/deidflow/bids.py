@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from . import __version__
 
 # Files deidflow releases that BIDS (1.10) does not define; the validator is told to skip them.
 BIDSIGNORE = [
     "ro-crate-metadata.json",
-    "**/photo/",
+    "**/photo",
     "**/*_photo.*",
     "**/*_transcript.*",
     "**/*_video.*",
@@ -61,8 +61,28 @@ def changes_text() -> str:
     return f"1.0.0 {_commit_date()}\n  - De-identified release made by deidflow {__version__}.\n"
 
 
-def write_release_docs(part: Any, release_cfg: Mapping[str, Any]) -> None:
+def repeated_index_tables(tables: Iterable[str | Path]) -> list[str]:
+    """Phenotype tables (as `phenotype/<name>`) with several rows per participant and no session_id column: BIDS
+    wants participant_id unique there, so the validator would reject them; they are listed in .bidsignore."""
+    out = []
+    for path in tables:
+        path = Path(path)
+        if path.suffix != ".tsv" or path.parent.name != "phenotype":
+            continue
+        with path.open(encoding="utf-8-sig") as fh:
+            header = fh.readline().rstrip("\n").split("\t")
+            if "participant_id" not in header or "session_id" in header:
+                continue
+            column = header.index("participant_id")
+            ids = [line.rstrip("\n").split("\t")[column] for line in fh if line.strip()]
+        if len(ids) != len(set(ids)):
+            out.append(f"phenotype/{path.stem}")
+    return sorted(out)
+
+
+def write_release_docs(part: Any, release_cfg: Mapping[str, Any], tables: Iterable[str | Path] = ()) -> None:
     """README, CHANGES and .bidsignore into the dataset part (a deidflow.parts.PartWriter)."""
     part.path("README.md").write_text(readme_text(release_cfg), encoding="utf-8")
     part.path("CHANGES").write_text(changes_text(), encoding="utf-8")
-    part.path(".bidsignore").write_text("\n".join(BIDSIGNORE) + "\n", encoding="utf-8")
+    ignore = BIDSIGNORE + [f"{name}.{ext}" for name in repeated_index_tables(tables) for ext in ("tsv", "json")]
+    part.path(".bidsignore").write_text("\n".join(ignore) + "\n", encoding="utf-8")

@@ -83,6 +83,8 @@ def check_tables(config: Mapping[str, Any], table_paths: list[str], base_dir: st
         except roles.RoleError as err:
             problems.append(f"{key}: {rel}: {err}")
             continue
+        if rel == "participants.tsv":  # needs only the row count: reported even beside column problems
+            problems += _check_k(config, len(table), rel, any(_role(v) == "quasi" for v in spec.values()))
         missing = [c for c in table.columns if c not in spec]
         for column in missing:
             problems.append(f"{key}.{column}: {rel} has a column {column!r} with no role; add "
@@ -121,18 +123,28 @@ def check_tables(config: Mapping[str, Any], table_paths: list[str], base_dir: st
     return problems
 
 
-def _check_privacy(config: Mapping[str, Any], table, columns, rel: str) -> list[str]:
+def _role(value: Any) -> str | None:
+    return value if isinstance(value, str) else (value or {}).get("role")
+
+
+def _check_k(config: Mapping[str, Any], rows: int, rel: str, has_quasi: bool) -> list[str]:
+    """Both k (the search's and the gate's) against the number of rows."""
     privacy = (config.get("tables") or {}).get("privacy") or {}
     reid = (config.get("risk") or {}).get("reidentification") or {}
-    rows = len(table)
     problems = []
-    quasi = [n for n, c in columns.items() if c.role == "quasi"]
-    if quasi and (privacy.get("k") or 1) > rows:
+    if has_quasi and (privacy.get("k") or 1) > rows:
         problems.append(f"tables.privacy.k: k = {privacy['k']} is larger than {rel} ({rows} rows); no release can "
                         f"hold classes of {privacy['k']} records: lower it (and risk.reidentification.k with it)")
-    if quasi and (reid.get("k") or 1) > rows:
+    if has_quasi and (reid.get("k") or 1) > rows and reid.get("k") != privacy.get("k"):  # once when the same k
         problems.append(f"risk.reidentification.k: the gate requires classes of {reid['k']} records but {rel} has "
                         f"{rows} rows; lower it (it defaults to tables.privacy.k)")
+    return problems
+
+
+def _check_privacy(config: Mapping[str, Any], table, columns, rel: str) -> list[str]:
+    privacy = (config.get("tables") or {}).get("privacy") or {}
+    problems = []
+    quasi = [n for n, c in columns.items() if c.role == "quasi"]
     sensitive = privacy.get("sensitive") or next((n for n, c in columns.items() if c.role == "sensitive"), None)
     if privacy.get("sensitive") and privacy["sensitive"] not in table.columns:
         problems.append(f"tables.privacy.sensitive: {rel} has no column {privacy['sensitive']!r}")

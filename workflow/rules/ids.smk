@@ -58,7 +58,15 @@ rule inventory:
 
 rule dataset_description:
     input:
-        [f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("dataset_description")],
+        description=[
+            f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("dataset_description")
+        ],
+        # phenotype tables with repeated participant_id go into .bidsignore
+        tables=(
+            [f"{BIDS}/{f.relpath}" for f in INVENTORY.of_kind("table")]
+            if "tables" in GLOBAL_PARTS
+            else []
+        ),
     output:
         directory(f"{WORK}/parts/dataset/_global"),
     log:

@@ -32,7 +32,7 @@ def split_control(table: pd.DataFrame, fraction: float, seed: int, min_rows: int
     if n_control < 1 or len(table) - n_control < min_rows:
         raise TooFewRows(f"{source}: {len(table)} records are too few to hold out a control split of "
                               f"{fraction:.0%} and keep {min_rows} for training (synth.min_rows); add records or "
-                              f"disable synth")
+                              f"turn the step off (steps.synth: false)")
     order = np.random.default_rng(seed).permutation(len(table))
     control = table.iloc[np.sort(order[:n_control])].reset_index(drop=True)
     train = table.iloc[np.sort(order[n_control:])].reset_index(drop=True)
