@@ -196,3 +196,26 @@ def test_utf16_without_a_byte_order_mark_is_decoded_and_the_name_replaced(run):
     result = run("Interviewer: Good morning Rosalind Whitfield.\n".encode("utf-16-le"))
     assert result.error is None and result.encoding == "utf-16-le"
     assert "Rosalind" not in result.text and "Whitfield" not in result.text
+
+
+def test_strict_mode_replaces_every_uncommon_word_and_states_what_it_cost(run, tmp_path: Path):
+    text = b"Participant: my little brother, we call him Pim, fixes bikes on Inishbofin near the harbour.\n"
+    default = run(text).text
+    assert "Pim" in default  # no detector knows a nickname nobody listed
+    strict = run(text, mode="strict").text
+    assert "Pim" not in strict and "Inishbofin" not in strict
+    assert "my little brother, we call him" in strict and "fixes bikes on" in strict and "harbour" in strict
+    assert strict.startswith("Participant: ")
+    with pytest.raises(ValueError, match="text.mode"):
+        TextConfig(mode="paranoid")
+    bids = tmp_path / "bids"
+    beh = bids / "sub-NW1234" / "beh"
+    beh.mkdir(parents=True)
+    (beh / "sub-NW1234_task-interview_transcript.txt").write_bytes(text)
+    with PartWriter(tmp_path / "part", "transcript", "ab12") as writer:
+        deidentify_subject([str(p) for p in beh.iterdir()], str(bids), SubjectRecord("NW1234", "ab12", 30, {}),
+                           {"subjects": {"ab12": ITEMS}, "global": []}, TextConfig(mode="strict"), writer,
+                           logging.getLogger("test"))
+    metrics = json.loads((tmp_path / "part" / "risk.json").read_text())["metrics"]
+    assert metrics["mode"] == "strict" and metrics["strict_words_replaced"] >= 1 and metrics["words"] >= 10
+    assert 0 < metrics["strict_share"] < 0.3
