@@ -165,7 +165,7 @@ def _raw_forms(value: str, kind: str) -> Iterator[tuple[str, str, bool]]:
         yield from _postcode_forms(value)
     elif kind == "date":
         yield from _date_forms(value)
-    elif kind in ("place", "org", "institution"):
+    elif kind in ("place", "org"):  # an institution is kept whole: "General" or "Hospital" alone is no identifier
         words = [w for w in re.split(r"[\s,]+", value) if len(w) >= MIN_TOKEN and w.lower() not in TITLES]
         if len(words) > 1:
             for word in words:
