@@ -10,7 +10,7 @@ import pytest
 
 from deidflow.parts import PartWriter
 from deidflow.subjects import SubjectRecord
-from deidflow.text.deidentify import TextConfig, deidentify_bytes, deidentify_subject, study_deny
+from deidflow.text.deidentify import TextConfig, deidentify_bytes, deidentify_subject, seed_names, study_deny
 from deidflow.text.engine import ModelNotInstalledError, analyzer
 from deidflow.text.surrogates import Surrogates
 
@@ -187,9 +187,12 @@ def test_address_parts_joined_names_and_diacritics_from_the_forms_are_replaced(e
     deny, check = study_deny(items, cfg)
     text = ("Participant: I live at Rua das Flores 88 in Porto, post code 4050 262. Write to Jose Bothar, "
             "J. Bóthar or JoseBothar; BÓTHAR signs as jose_bothar.\n")
-    out = deidentify_bytes(text.encode(), "x.txt", engine, deny, check, Surrogates("ab12"), cfg).text
+    surrogates = Surrogates("ab12")
+    seed_names(surrogates, items)
+    out = deidentify_bytes(text.encode(), "x.txt", engine, deny, check, surrogates, cfg).text
     for value in ("Flores", "Porto", "4050", "Jose", "Bothar", "Bóthar", "BÓTHAR", "jose_bothar", "JoseBothar"):
         assert value not in out, value
+    assert "Write to [PERSON_1], [PERSON_1] or [PERSON_1]" in out and "signs as [PERSON_1]" in out  # one person
 
 
 def test_utf16_without_a_byte_order_mark_is_decoded_and_the_name_replaced(run):

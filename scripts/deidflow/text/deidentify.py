@@ -16,6 +16,24 @@ from .formats import DEFAULT_SPEAKERS, TranscriptFormatError, detect_format, mas
 from .recognizers import deny_recognizer, deny_terms
 from .surrogates import Surrogates
 
+
+def seed_names(surrogates: Surrogates, items: Iterable[Mapping[str, str]]) -> None:
+    """The study's own names first (the participant is [PERSON_1] in every transcript), each with its written forms
+    (JoseBothar and J. Bóthar are José Bóthar too)."""
+    for item in items:
+        if item.get("kind") == "name":
+            surrogates("PERSON", str(item["value"]))
+            for form in name_forms(str(item["value"])):
+                surrogates.alias("PERSON", form, str(item["value"]))
+
+
+def name_forms(value: str) -> list[str]:
+    """The written forms of a full name that stand for the whole person (not a single token, which a relative may
+    share), for consistent replacement."""
+    from ..forms import forms
+
+    return [f.text for f in forms(value, "name") if f.form != "token"]
+
 _MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 _TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "the", "and"}
 # Detected values of these types go to the leak scan (they are specific enough to search the whole release for).
@@ -266,9 +284,7 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
     deny, check = study_deny(items, cfg)
     surrogates = Surrogates(record.pseudonym, style=cfg.surrogates, date_mode=cfg.dates,
                             shift_days=record.date_shift_days, salt=salt)
-    for item in items:  # the study's own names first: the participant is [PERSON_1] in every transcript
-        if item.get("kind") == "name":
-            surrogates("PERSON", str(item["value"]))
+    seed_names(surrogates, items)
     totals: Counter = Counter()
     released = withheld = words = 0
     for path in sorted(inputs):

@@ -8,7 +8,7 @@ from typing import Iterable, Mapping
 from faker.providers.address.en_US import Provider as _UsAddress
 from presidio_analyzer import Pattern, PatternRecognizer
 
-from ..forms import base_kind, forms, letter_variants
+from ..forms import base_kind, detected, forms, letter_variants
 from .surrogates import WRITTEN_DATE
 
 # Identifier kinds (workflow/schemas identifiers.columns) -> the entity type a match is replaced as.
@@ -106,11 +106,12 @@ def deny_terms(values: Iterable[Mapping[str, str]], extra: Iterable[str] = (),
     terms: dict[str, str] = {}
     allow = tuple(allow)
     for item in values:
-        value, kind = str(item["value"]).strip(), base_kind(item.get("kind", "other"))
+        raw_kind = item.get("kind", "other")
+        value, kind = str(item["value"]).strip(), base_kind(raw_kind)
         if not value:
             continue
         entity = KIND_ENTITY.get(kind, "ID")
-        for form in forms(value, kind, allow):
+        for form in forms(value, kind, allow, found=detected(raw_kind)):
             if form.reason == "on text.allow_list" or form.form == "word" and not form.blocking:
                 continue
             if len(form.text) < 2:
