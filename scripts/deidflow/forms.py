@@ -75,16 +75,6 @@ def fold(text: str) -> str:
     return text if text.isascii() else text.translate(_fold_table())
 
 
-@functools.lru_cache(maxsize=1)
-def letter_variants() -> dict[str, str]:
-    """{ascii letter: that letter and every Latin letter that folds to it}, for diacritic-tolerant regexes."""
-    out: dict[str, set[str]] = {}
-    for code, base in _fold_table().items():
-        if len(base) == 1 and base.isascii() and base.isalpha():
-            out.setdefault(base, set()).update({chr(code), chr(code).lower()})
-    return {k: k + "".join(sorted(v - {k})) for k, v in out.items()}
-
-
 @functools.lru_cache(maxsize=65536)
 def is_common(word: str, zipf: float = COMMON_ZIPF) -> bool:
     """A common English word (wordfreq Zipf frequency >= `zipf`): too frequent to mean this person alone."""
@@ -125,10 +115,12 @@ def base_kind(kind: str) -> str:
     return "other"
 
 
-def forms(value: str, kind: str, allow: Collection[str] = (), *, found: bool = False) -> list[Form]:
+def forms(value: str, kind: str, allow: Collection[str] = (), *, found: bool = False,
+          keep_diacritics: bool = False) -> list[Form]:
     """The written forms of one identifier value of a kind (see KINDS in deidflow.identifiers), deduplicated; a
     common-word or allow-listed form comes back not blocking with its reason. `found`: the value is a detector's
-    find (see `detected`), so a token as frequent as "patient" (DETECTED_ZIPF) does not block."""
+    find (see `detected`), so a token as frequent as "patient" (DETECTED_ZIPF) does not block. `keep_diacritics`:
+    case-folded only (josé bóthar), the spelling a deny-list regex needs beside the folded one."""
     value = " ".join(str(value).split())
     if not value:
         return []
@@ -137,12 +129,12 @@ def forms(value: str, kind: str, allow: Collection[str] = (), *, found: bool = F
     allowed = {fold(a).strip() for a in allow}
     out: dict[tuple[str, bool], Form] = {}
     for form, text, digits in _raw_forms(value, kind):
-        text = text if digits else " ".join(fold(text).split())
+        text = text if digits else " ".join((text.casefold() if keep_diacritics else fold(text)).split())
         if not text or (text, digits) in out:
             continue
         if digits:
             out[(text, digits)] = Form(text, form, digits=True)
-        elif text in allowed:
+        elif fold(text) in allowed:
             out[(text, digits)] = Form(text, form, False, "on text.allow_list")
         elif form in _SINGLE_WORD_FORMS and _all_common(text, threshold):
             out[(text, digits)] = Form(text, form, False, "common word")
