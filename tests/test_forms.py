@@ -204,3 +204,14 @@ def test_no_false_alarms_on_random_bytes_ordinary_prose_or_other_numbers(tmp_pat
         "not numbers we know. Jodie Castros and Josephine came on 1961-07-05.")
     hits = scan_tree(tmp_path, Scanner(build_needles(IDS)))
     assert [h for h in hits if h.blocking] == []
+
+
+def test_a_detected_name_blocks_by_its_rare_parts_only(tmp_path: Path):
+    """A name NER found in a DICOM description comes with the words around it ("Patient Ryan Mendoza"): the role
+    word is no form, a frequent first name is reported, the surname and the whole name block."""
+    ids = {"subjects": {P: [{"value": "Patient Ryan Mendoza", "kind": "name", "column": "dicom:ImageComments:PERSON"}]}}
+    (tmp_path / "a.json").write_text('{"DeidentificationMethod": "Retain Patient Characteristics Option"}')
+    (tmp_path / "b.txt").write_text("Ryan called.")
+    (tmp_path / "c.txt").write_text("Mendoza called.")
+    hits = scan_tree(tmp_path, Scanner(build_needles(ids)))
+    assert {(h.file, h.blocking) for h in hits} == {("b.txt", False), ("c.txt", True)}

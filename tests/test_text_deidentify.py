@@ -10,7 +10,7 @@ import pytest
 
 from deidflow.parts import PartWriter
 from deidflow.subjects import SubjectRecord
-from deidflow.text.deidentify import TextConfig, deidentify_bytes, deidentify_subject, study_deny
+from deidflow.text.deidentify import TextConfig, deidentify_bytes, deidentify_subject, seed_names, study_deny
 from deidflow.text.engine import ModelNotInstalledError, analyzer
 from deidflow.text.surrogates import Surrogates
 
@@ -187,12 +187,38 @@ def test_address_parts_joined_names_and_diacritics_from_the_forms_are_replaced(e
     deny, check = study_deny(items, cfg)
     text = ("Participant: I live at Rua das Flores 88 in Porto, post code 4050 262. Write to Jose Bothar, "
             "J. Bóthar or JoseBothar; BÓTHAR signs as jose_bothar.\n")
-    out = deidentify_bytes(text.encode(), "x.txt", engine, deny, check, Surrogates("ab12"), cfg).text
+    surrogates = Surrogates("ab12")
+    seed_names(surrogates, items)
+    out = deidentify_bytes(text.encode(), "x.txt", engine, deny, check, surrogates, cfg).text
     for value in ("Flores", "Porto", "4050", "Jose", "Bothar", "Bóthar", "BÓTHAR", "jose_bothar", "JoseBothar"):
         assert value not in out, value
+    assert "Write to [PERSON_1], [PERSON_1] or [PERSON_1]" in out and "signs as [PERSON_1]" in out  # one person
 
 
 def test_utf16_without_a_byte_order_mark_is_decoded_and_the_name_replaced(run):
     result = run("Interviewer: Good morning Rosalind Whitfield.\n".encode("utf-16-le"))
     assert result.error is None and result.encoding == "utf-16-le"
     assert "Rosalind" not in result.text and "Whitfield" not in result.text
+
+
+def test_strict_mode_replaces_every_uncommon_word_and_states_what_it_cost(run, tmp_path: Path):
+    text = b"Participant: my little brother, we call him Pim, fixes bikes on Inishbofin near the harbour.\n"
+    default = run(text).text
+    assert "Pim" in default  # no detector knows a nickname nobody listed
+    strict = run(text, mode="strict").text
+    assert "Pim" not in strict and "Inishbofin" not in strict
+    assert "my little brother, we call him" in strict and "fixes bikes on" in strict and "harbour" in strict
+    assert strict.startswith("Participant: ")
+    with pytest.raises(ValueError, match="text.mode"):
+        TextConfig(mode="paranoid")
+    bids = tmp_path / "bids"
+    beh = bids / "sub-NW1234" / "beh"
+    beh.mkdir(parents=True)
+    (beh / "sub-NW1234_task-interview_transcript.txt").write_bytes(text)
+    with PartWriter(tmp_path / "part", "transcript", "ab12") as writer:
+        deidentify_subject([str(p) for p in beh.iterdir()], str(bids), SubjectRecord("NW1234", "ab12", 30, {}),
+                           {"subjects": {"ab12": ITEMS}, "global": []}, TextConfig(mode="strict"), writer,
+                           logging.getLogger("test"))
+    metrics = json.loads((tmp_path / "part" / "risk.json").read_text())["metrics"]
+    assert metrics["mode"] == "strict" and metrics["strict_words_replaced"] >= 1 and metrics["words"] >= 10
+    assert 0 < metrics["strict_share"] < 0.3

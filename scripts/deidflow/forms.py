@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from typing import Collection, Iterator
 
 COMMON_ZIPF = 5.0  # "john", "street", "london", "hospital" (>= 5.0) are common words; "smith" (4.9) is not
+# A name a detector found (NER in a transcript or a DICOM description) may carry the words around it: there a token
+# as frequent as "referred" (4.6) or "option" (4.8) is reported, not blocking.
+DETECTED_ZIPF = 4.0
 MIN_TOKEN = 4  # shortest name token that is a form of its own
 MIN_DIGITS = 7  # shortest digit sequence (phone, ID) matched across separators
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
-TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "jr", "sr", "ii", "iii", "iv", "md", "phd", "the", "and", "of"}
+# Titles and the roles written before a name like one ("Patient Ryan Mendoza", "Nurse Jones"): not part of the name.
+TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "jr", "sr", "ii", "iii", "iv", "md", "phd", "the", "and", "of",
+          "patient", "doctor", "nurse", "professor", "sister", "father", "mother", "rev", "sir", "dame", "mx"}
 _UNIT = re.compile(r"\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|#)\s*.*$", re.I)
 _HOUSE = re.compile(r"^(\d+[A-Za-z]?)\s+(.+)$|^(.+?)\s+(\d+[A-Za-z]?)$")
 _POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9]{2,5}(?:[\s-][A-Za-z0-9]{2,4})?$")
@@ -70,22 +75,18 @@ def fold(text: str) -> str:
     return text if text.isascii() else text.translate(_fold_table())
 
 
-@functools.lru_cache(maxsize=1)
-def letter_variants() -> dict[str, str]:
-    """{ascii letter: that letter and every Latin letter that folds to it}, for diacritic-tolerant regexes."""
-    out: dict[str, set[str]] = {}
-    for code, base in _fold_table().items():
-        if len(base) == 1 and base.isascii() and base.isalpha():
-            out.setdefault(base, set()).update({chr(code), chr(code).lower()})
-    return {k: k + "".join(sorted(v - {k})) for k, v in out.items()}
-
-
 @functools.lru_cache(maxsize=65536)
-def is_common(word: str) -> bool:
-    """A common English word (wordfreq Zipf frequency >= COMMON_ZIPF): too frequent to mean this person alone."""
+def is_common(word: str, zipf: float = COMMON_ZIPF) -> bool:
+    """A common English word (wordfreq Zipf frequency >= `zipf`): too frequent to mean this person alone."""
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(fold(word), "en") >= COMMON_ZIPF
+    return zipf_frequency(fold(word), "en") >= zipf
+
+
+def detected(column: str) -> bool:
+    """Whether an identifier kind/column names a detector's find ('transcript:PERSON', 'dicom:ImageComments:PERSON')
+    rather than a value the study or a header holds."""
+    return ":" in column and column.rsplit(":", 1)[-1].isupper()
 
 
 def base_kind(kind: str) -> str:
@@ -114,24 +115,28 @@ def base_kind(kind: str) -> str:
     return "other"
 
 
-def forms(value: str, kind: str, allow: Collection[str] = ()) -> list[Form]:
+def forms(value: str, kind: str, allow: Collection[str] = (), *, found: bool = False,
+          keep_diacritics: bool = False) -> list[Form]:
     """The written forms of one identifier value of a kind (see KINDS in deidflow.identifiers), deduplicated; a
-    common-word or allow-listed form comes back not blocking with its reason."""
+    common-word or allow-listed form comes back not blocking with its reason. `found`: the value is a detector's
+    find (see `detected`), so a token as frequent as "patient" (DETECTED_ZIPF) does not block. `keep_diacritics`:
+    case-folded only (josé bóthar), the spelling a deny-list regex needs beside the folded one."""
     value = " ".join(str(value).split())
     if not value:
         return []
     kind = base_kind(kind)
+    threshold = DETECTED_ZIPF if found and kind == "name" else COMMON_ZIPF
     allowed = {fold(a).strip() for a in allow}
     out: dict[tuple[str, bool], Form] = {}
     for form, text, digits in _raw_forms(value, kind):
-        text = text if digits else " ".join(fold(text).split())
+        text = text if digits else " ".join((text.casefold() if keep_diacritics else fold(text)).split())
         if not text or (text, digits) in out:
             continue
         if digits:
             out[(text, digits)] = Form(text, form, digits=True)
-        elif text in allowed:
+        elif fold(text) in allowed:
             out[(text, digits)] = Form(text, form, False, "on text.allow_list")
-        elif form in _SINGLE_WORD_FORMS and _all_common(text):
+        elif form in _SINGLE_WORD_FORMS and _all_common(text, threshold):
             out[(text, digits)] = Form(text, form, False, "common word")
         else:
             out[(text, digits)] = Form(text, form)
@@ -142,9 +147,9 @@ def forms(value: str, kind: str, allow: Collection[str] = ()) -> list[Form]:
 _SINGLE_WORD_FORMS = {"token", "town", "email-local", "word", "street-name", "as-is", "address-part"}
 
 
-def _all_common(text: str) -> bool:
+def _all_common(text: str, zipf: float = COMMON_ZIPF) -> bool:
     words = re.findall(r"[^\W\d_]+", text)
-    return bool(words) and not any(c.isdigit() for c in text) and all(is_common(w) for w in words)
+    return bool(words) and not any(c.isdigit() for c in text) and all(is_common(w, zipf) for w in words)
 
 
 def _raw_forms(value: str, kind: str) -> Iterator[tuple[str, str, bool]]:
@@ -165,7 +170,7 @@ def _raw_forms(value: str, kind: str) -> Iterator[tuple[str, str, bool]]:
         yield from _postcode_forms(value)
     elif kind == "date":
         yield from _date_forms(value)
-    elif kind in ("place", "org", "institution"):
+    elif kind in ("place", "org"):  # an institution is kept whole: "General" or "Hospital" alone is no identifier
         words = [w for w in re.split(r"[\s,]+", value) if len(w) >= MIN_TOKEN and w.lower() not in TITLES]
         if len(words) > 1:
             for word in words:

@@ -16,7 +16,8 @@ from typing import Any, Iterable, Mapping
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from ..text.deidentify import IDENTIFYING_KEYWORDS, TextConfig, deidentify_bytes, dicom_items, study_deny
+from ..text.deidentify import (IDENTIFYING_KEYWORDS, TextConfig, deidentify_bytes, dicom_items, seed_names,
+                               study_deny)
 from ..text.surrogates import Surrogates
 from . import vocabulary
 
@@ -88,9 +89,7 @@ class DescriptorCleaner:
         self.items += new
         self._deny = None
         self._cache.clear()
-        for item in new:  # the subject's own names first, as in the transcripts
-            if item.get("kind") == "name":
-                self.surrogates("PERSON", str(item["value"]))
+        seed_names(self.surrogates, new)  # the subject's own names first, as in the transcripts
 
     def clean(self, value: str, vr: str, keyword: str) -> str | None:
         """The value with identifying spans replaced, or None when it cannot be released cleaned."""

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 import ahocorasick
 
-from ..forms import MIN_DIGITS, fold, forms
+from ..forms import MIN_DIGITS, detected, fold, forms
 
 MIN_TEXT = 4  # shortest value searched as a substring of text
 MIN_BINARY = 8  # shortest value searched in raw binary content (shorter ones match random bytes)
@@ -80,7 +80,8 @@ def build_needles(identifiers: dict, allow: Iterable[str] = ()) -> list[Needle]:
     items += [("", i) for i in identifiers.get("global", [])]
     owners: dict[tuple[str, str, bool], set[str]] = {}
     for subject, item in items:
-        for form in forms(str(item["value"]), item["kind"], allow):
+        column = item.get("column", "")
+        for form in forms(str(item["value"]), item["kind"], allow, found=detected(column) or detected(item["kind"])):
             low = form.text
             if form.digits and len(low) < MIN_DIGITS or len(low) < MIN_EQUAL:
                 continue

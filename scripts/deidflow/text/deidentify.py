@@ -18,6 +18,24 @@ from .formats import DEFAULT_SPEAKERS, TranscriptFormatError, detect_format, mas
 from .recognizers import deny_recognizer, deny_terms
 from .surrogates import Surrogates
 
+
+def seed_names(surrogates: Surrogates, items: Iterable[Mapping[str, str]]) -> None:
+    """The study's own names first (the participant is [PERSON_1] in every transcript), each with its written forms
+    (JoseBothar and J. Bóthar are José Bóthar too)."""
+    for item in items:
+        if item.get("kind") == "name":
+            surrogates("PERSON", str(item["value"]))
+            for form in name_forms(str(item["value"])):
+                surrogates.alias("PERSON", form, str(item["value"]))
+
+
+def name_forms(value: str) -> list[str]:
+    """The written forms of a full name that stand for the whole person (not a single token, which a relative may
+    share), for consistent replacement."""
+    from ..forms import forms
+
+    return [f.text for f in forms(value, "name") if f.form != "token"]
+
 _MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 _TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "the", "and"}
 # Detected values of these types go to the leak scan (they are specific enough to search the whole release for).
@@ -40,6 +58,8 @@ class TextConfig:
     chunk_chars: int = 20000
     chunk_overlap: int = 500
     guess_encoding: bool = True
+    mode: str = "default"
+    strict_zipf: float = 3.0
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> "TextConfig":
@@ -48,6 +68,10 @@ class TextConfig:
         if unknown:
             raise ValueError(f"text: unknown config keys {sorted(unknown)}")
         return cls(**dict(section))
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("default", "strict"):
+            raise ValueError(f"text.mode must be 'default' or 'strict', not {self.mode!r}")
 
     def threshold(self, entity: str) -> float:
         return self.entity_thresholds.get(entity, self.score_threshold)
@@ -75,7 +99,52 @@ def find_entities(text: str, fmt: str, engine: AnalyzerEngine, deny: list, cfg: 
         lead = len(value) - len(value.lstrip())
         r.start, r.end = r.start + lead, r.start + lead + len(stripped)
         kept.append(r)
-    return resolve(kept + propagate(masked, kept, allow))
+    found = resolve(kept + propagate(masked, kept, allow))
+    if cfg.mode == "strict":
+        found = resolve(found + strict_tokens(masked, found, allow, cfg.strict_zipf))
+    return found
+
+
+STRICT = "OTHER"  # the entity type strict mode replaces a word as
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d{5,}")
+_CALENDAR = {m.casefold() for m in ("January February March April May June July August September October November "
+                                    "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday").split()}
+
+
+def strict_tokens(text: str, found: list[RecognizerResult], allow: set[str], min_zipf: float) -> list[RecognizerResult]:
+    """Recall first (text.mode: strict, the approach Philter takes): every word that no detector took and that is
+    neither a common English word (wordfreq Zipf frequency >= min_zipf) nor allow-listed, every capitalised word
+    inside a sentence that is not very common (a proper noun nobody listed), and every long number."""
+    from ..forms import COMMON_ZIPF, fold
+
+    from wordfreq import zipf_frequency
+
+    taken = sorted((r.start, r.end) for r in found)
+    out, i = [], 0
+    for m in _WORD.finditer(text):
+        while i < len(taken) and taken[i][1] <= m.start():
+            i += 1
+        if i < len(taken) and taken[i][0] < m.end():
+            continue  # already replaced
+        word = m.group(0)
+        key = word.casefold()
+        if key in allow or key in _CALENDAR:
+            continue
+        if word.isdigit():
+            out.append(RecognizerResult(STRICT, m.start(), m.end(), 0.5))
+            continue
+        zipf = zipf_frequency(fold(word), "en")
+        before = text[:m.start()].rstrip(" \t\"'(")
+        inside = bool(before) and before[-1] not in ".!?:\n-"
+        proper = word[0].isupper() and inside and word != "I" and zipf < COMMON_ZIPF
+        if zipf < min_zipf or proper:
+            out.append(RecognizerResult(STRICT, m.start(), m.end(), 0.5))
+    return out
+
+
+def word_count(text: str) -> int:
+    """Words in a text (what strict mode's over-redaction share is a share of)."""
+    return len(_WORD.findall(text))
 
 
 def propagate(text: str, results: list[RecognizerResult], allow: set[str]) -> list[RecognizerResult]:
@@ -116,6 +185,7 @@ class FileResult:
     entities: Counter = field(default_factory=Counter)
     leak_values: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
+    words: int = 0  # words in the spoken content
 
 
 def deidentify_bytes(data: bytes, name: str, engine: AnalyzerEngine, deny: list, deny_check: re.Pattern | None,
@@ -139,9 +209,10 @@ def deidentify_bytes(data: bytes, name: str, engine: AnalyzerEngine, deny: list,
             return FileResult(None, encoding, error=f"{name}: a study identifier is still present after replacement "
                                                      f"(at character {left.start()})")
     counts = Counter(r.entity_type for r in results)
+    words = word_count(mask(text, structure_spans(text, fmt, cfg.speakers)))
     leaks = [(text[r.start:r.end], f"transcript:{r.entity_type}") for r in results
              if r.entity_type in LEAK_ENTITIES or (r.entity_type == "PERSON" and len(text[r.start:r.end].split()) > 1)]
-    return FileResult(out, encoding, counts, leaks)
+    return FileResult(out, encoding, counts, leaks, words=words)
 
 
 def study_deny(items: Iterable[Mapping[str, str]], cfg: TextConfig) -> tuple[list, re.Pattern | None]:
@@ -216,11 +287,9 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
     deny, check = study_deny(items, cfg)
     surrogates = Surrogates(record.pseudonym, style=cfg.surrogates, date_mode=cfg.dates,
                             shift_days=record.date_shift_days, salt=salt)
-    for item in items:  # the study's own names first: the participant is [PERSON_1] in every transcript
-        if item.get("kind") == "name":
-            surrogates("PERSON", str(item["value"]))
+    seed_names(surrogates, items)
     totals: Counter = Counter()
-    released = withheld = 0
+    released = withheld = words = 0
     sources = {Path(os.path.relpath(p, bids_dir)).as_posix(): p for p in inputs}
     names = plan_names(sources, record, default_suffix="transcript", scanner=Scanner(build_needles(identifiers)))
     for relpath, path in sorted(sources.items()):
@@ -244,15 +313,21 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
             writer.note(f"{rel}: empty transcript released as it is")
         writer.add_identifiers(result.leak_values)
         totals.update(result.entities)
+        words += result.words
         released += 1
         log.info("%s: %d entities replaced (%s)", rel, sum(result.entities.values()),
                  dict(sorted(result.entities.items())))
     writer.add_identifiers((i["value"], f"study:{i.get('kind', 'other')}") for i in items)
+    metrics = {"released": released, "withheld": withheld, "model": cfg.model, "mode": cfg.mode,
+               "entities_replaced": dict(sorted(totals.items()))}
+    if cfg.mode == "strict":  # what recall-first cost: words replaced only because they are not common words
+        metrics["strict_words_replaced"] = totals.get(STRICT, 0)
+        metrics["words"] = words
+        metrics["strict_share"] = round(totals.get(STRICT, 0) / words, 4) if words else 0.0
     writer.risk({
         "section": f"transcript:{record.pseudonym}",
         "title": f"Transcripts of sub-{record.pseudonym}",
-        "metrics": {"released": released, "withheld": withheld, "model": cfg.model,
-                    "entities_replaced": dict(sorted(totals.items()))},
+        "metrics": metrics,
         "checks": [{
             "name": "transcripts: no study identifier left after replacement", "passed": True,
             "detail": f"{released} released, {withheld} withheld (re-checked against the study's identifiers)",

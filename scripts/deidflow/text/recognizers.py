@@ -8,7 +8,7 @@ from typing import Iterable, Mapping
 from faker.providers.address.en_US import Provider as _UsAddress
 from presidio_analyzer import Pattern, PatternRecognizer
 
-from ..forms import base_kind, forms, letter_variants
+from ..forms import base_kind, detected, forms
 from .surrogates import WRITTEN_DATE
 
 # Identifier kinds (workflow/schemas identifiers.columns) -> the entity type a match is replaced as.
@@ -102,15 +102,19 @@ def deny_terms(values: Iterable[Mapping[str, str]], extra: Iterable[str] = (),
     """{term: entity} from study identifier items ({value, kind}) and a config list: every written form of every
     value (`deidflow.forms`, the leak scan's own forms) except allow-listed ones and common words that are only one
     word of a longer place or organisation name, plus each 3-letter name token (a first name alone is still the
-    person). Terms are folded; the recognizer matches them with any case and diacritics."""
+    person). Terms are folded, plus the value's own diacritic spelling; the recognizer matches them in any case."""
     terms: dict[str, str] = {}
     allow = tuple(allow)
     for item in values:
-        value, kind = str(item["value"]).strip(), base_kind(item.get("kind", "other"))
+        raw_kind = item.get("kind", "other")
+        value, kind = str(item["value"]).strip(), base_kind(raw_kind)
         if not value:
             continue
         entity = KIND_ENTITY.get(kind, "ID")
-        for form in forms(value, kind, allow):
+        spellings = forms(value, kind, allow, found=detected(raw_kind))
+        if not value.isascii():  # the value's own diacritics too (Bóthar), beside the folded spelling (Bothar)
+            spellings += forms(value, kind, allow, found=detected(raw_kind), keep_diacritics=True)
+        for form in spellings:
             if form.reason == "on text.allow_list" or form.form == "word" and not form.blocking:
                 continue
             if len(form.text) < 2:
@@ -148,10 +152,9 @@ def deny_recognizer(terms: Mapping[str, str]) -> list[PatternRecognizer]:
 
 
 def _flexible(term: str) -> str:
-    """A regex for a term that tolerates any run of whitespace where the term has one and any diacritic on a letter
-    (José for jose); a digit term tolerates separators (spaces, dots, dashes, brackets) between its digits."""
+    """A regex for a term that tolerates any run of whitespace where the term has one; a digit term tolerates
+    separators (spaces, dots, dashes, brackets) between its digits. (A class of every diacritic per letter made the
+    patterns 3x slower to compile per transcript; the value's own spelling and the folded one are terms instead.)"""
     if isinstance(term, DigitTerm):
         return r"[\s.\-()/]{0,3}".join(term)
-    variants = letter_variants()
-    return r"\s+".join("".join(f"[{re.escape(variants[c])}]" if c in variants else re.escape(c) for c in part)
-                        for part in term.split())
+    return r"\s+".join(re.escape(part) for part in term.split())

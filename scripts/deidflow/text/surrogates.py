@@ -123,11 +123,24 @@ class Surrogates:
         self._counts: dict[str, int] = {}
         self._given: dict[tuple[str, str], tuple[str, str]] = {}  # given name -> the one full name with it
         self._ambiguous: set[tuple[str, str]] = set()
+        self._aliases: dict[tuple[str, str], str] = {}  # (entity, folded form) -> the value it is a form of
+
+    def alias(self, entity: str, form: str, value: str) -> None:
+        """Let a written form of a known value (JoseBothar, J. Bóthar for José Bóthar) get that value's surrogate."""
+        from ..forms import fold
+
+        key = (entity, " ".join(fold(form).split()))
+        if key[1] != normalize(value):
+            self._aliases.setdefault(key, value)
 
     def __call__(self, entity: str, value: str) -> str:
         """The surrogate for `value` of type `entity`."""
         if entity == "DATE_TIME":
             return self._date(value)
+        if self._aliases:
+            from ..forms import fold
+
+            value = self._aliases.get((entity, " ".join(fold(value).split())), value)
         key = (entity, normalize(value))
         if key in self._table:
             return self._table[key]
