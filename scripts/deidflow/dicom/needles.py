@@ -1,4 +1,6 @@
 """Which removed header values the leak scan must search the release for (the part's identifiers.json).
+A value contained in a kept non-identifying value counts as equal to it; a one-word person name that is a role word
+("Observer") is a placeholder, not a name.
 
 The profile keeps some attributes on purpose (Manufacturer, model, software versions, body part, modality, code
 meanings, PositionReferenceIndicator...). A removed value equal to one of them (a GE private tag repeating the model
@@ -18,9 +20,9 @@ from pydicom.multival import MultiValue
 from . import vocabulary
 
 ALWAYS_VRS = frozenset({"PN", "DA", "DT"})
-ALWAYS_WORDS = ("Name", "ID", "Institution", "Address", "Telephone", "Station", "Serial", "Physician", "Operator",
+ALWAYS_WORDS = ("ID", "Institution", "Address", "Telephone", "Station", "Serial", "Physician", "Operator",
                 "Date", "Birth", "Patient", "Accession", "Author", "Observer", "Person", "Email", "Issuer")
-TEXT_VRS = frozenset({"LO", "SH", "CS", "ST", "LT", "UT", "UC", "AE", "UR"})
+TEXT_VRS = frozenset({"LO", "SH", "CS", "ST", "LT", "UT", "UC", "AE", "UR", "UI"})
 
 
 def always_counts(kind: str) -> bool:
@@ -33,6 +35,8 @@ def always_counts(kind: str) -> bool:
         return False
     from ..text.deidentify import IDENTIFYING_KEYWORDS
 
+    if keyword.endswith(("UID", "UIDs")):
+        return False  # instance UIDs are remapped (the original is then absent); a UID kept as it is is standard
     if keyword in IDENTIFYING_KEYWORDS or any(word in keyword for word in ALWAYS_WORDS):
         return True
     tag = tag_for_keyword(keyword)
@@ -63,8 +67,23 @@ def kept_values(datasets: Iterable[Dataset]) -> set[str]:
 def needles(found: Iterable[tuple[str, str]], kept: set[str]) -> set[tuple[str, str]]:
     """The (value, kind) pairs the leak scan must look for: what was removed, less the kept and generic values."""
     out = set()
+    kept_text = "\n".join(sorted(kept))
     for value, kind in found:
-        if not always_counts(kind) and (value.strip().casefold() in kept or not vocabulary.unexplained(value)):
+        folded = value.strip().casefold()
+        if not always_counts(kind) and (folded in kept_text or not vocabulary.unexplained(value)):
+            continue  # equal to, or part of, a value kept on purpose; or a generic description
+        if placeholder_name(value, kind):
             continue
         out.add((value, kind))
     return out
+
+
+def placeholder_name(value: str, kind: str) -> bool:
+    """A one-word person-name value that is a plain role word, not a name ("Observer", "Physician")."""
+    from pydicom.datadict import dictionary_VR, tag_for_keyword
+
+    keyword = kind.split(":")[1] if ":" in kind else kind
+    tag = tag_for_keyword(keyword)
+    words = value.replace("^", " ").split()
+    return (tag is not None and dictionary_VR(tag) == "PN" and len(words) == 1 and words[0].isalpha()
+            and words[0].lower() not in vocabulary.person_names() and not vocabulary.unexplained(words[0]))
