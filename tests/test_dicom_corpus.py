@@ -30,7 +30,7 @@ KEPT = {"Manufacturer", "ManufacturerModelName", "SoftwareVersions", "BodyPartEx
         "ConversionType", "SpecificCharacterSet", "ScanningSequence", "SequenceVariant", "ScanOptions",
         "MRAcquisitionType", "SequenceName", "TransferSyntaxUID", "PhotometricInterpretation", "ROIName",
         "BeamName", "BeamDescription", "TreatmentMachineName", "LossyImageCompressionMethod", "TransmitCoilName",
-        "ReceiveCoilName"}
+        "ReceiveCoilName", "WindowCenterWidthExplanation", "TransducerData", "ProcessingFunction"}
 SKIP = {"ANONYMOUS", "REMOVED", "UNKNOWN", "NONE"}
 FAMILIES = {"CT", "MR", "US", "SEG", "RTDOSE", "RTPLAN", "RTSTRUCT", "SR", "ECG", "OT"}
 
@@ -98,6 +98,7 @@ def test_every_file_is_released_or_withheld_for_an_accepted_reason(released):
 
 
 def test_no_original_identifier_is_left_in_the_release(released):
+    left = []
     for files, result, written in released:
         data = b"\n".join(p.read_bytes() for p in written.values())
         for text in kept_text(written.values()):
@@ -105,7 +106,9 @@ def test_no_original_identifier_is_left_in_the_release(released):
         for source in files:
             for value in original_values(source):
                 for encoded in {value.encode("utf-8"), value.encode("latin-1", "ignore")}:
-                    assert len(encoded) < 4 or encoded not in data, (Path(source).name, value)
+                    if len(encoded) >= 4 and encoded in data:
+                        left.append((Path(source).name, value))
+    assert left == []
 
 
 def kept_text(paths) -> list[str]:

@@ -6,7 +6,10 @@ The profile keeps some attributes on purpose (Manufacturer, model, software vers
 meanings, PositionReferenceIndicator...). A removed value equal to one of them (a GE private tag repeating the model
 name, a StudyDescription reappearing as PositionReferenceIndicator) is not identifying and would only make the gate
 fail on a false alarm; nor is a generic description every word of which the vocabulary explains ("Routine Brain").
-Names, IDs, institutions, addresses, stations, serial numbers and dates always count.
+Names, IDs, institutions, addresses, stations, serial numbers and dates always count (an institution or station
+equal to, or part of, the kept manufacturer or model name, as some test devices write it: "TOSHIBA" beside the kept
+Manufacturer "TOSHIBA_MEC", is that kept value, not a needle;
+person names, IDs and dates count even then).
 """
 
 from __future__ import annotations
@@ -72,10 +75,24 @@ def needles(found: Iterable[tuple[str, str]], kept: set[str]) -> set[tuple[str, 
         folded = value.strip().casefold()
         if not always_counts(kind) and (folded in kept_text or not vocabulary.unexplained(value)):
             continue  # equal to, or part of, a value kept on purpose; or a generic description
+        if len(folded) >= 4 and folded in kept_text and not strictly_identifying(kind):
+            continue  # an institution or station named like (part of) the kept manufacturer or model
         if placeholder_name(value, kind):
             continue
         out.add((value, kind))
     return out
+
+
+def strictly_identifying(kind: str) -> bool:
+    """Kinds that count even when the release keeps the very same value elsewhere: person names, IDs, dates."""
+    keyword = kind.split(":")[1] if ":" in kind else kind
+    if any(word in keyword for word in ("ID", "Birth", "Patient", "Accession")) or len(kind.split(":")) > 2:
+        return True
+    tag = tag_for_keyword(keyword)
+    try:
+        return tag is None or dictionary_VR(tag) in ALWAYS_VRS
+    except KeyError:
+        return True
 
 
 def placeholder_name(value: str, kind: str) -> bool:
