@@ -278,15 +278,16 @@ def _clean_content_text(item: Dataset, settings: ScrubSettings, found: Found) ->
 SR_DOCUMENT_TEXT = ("CompletionFlagDescription",)  # SR Document General free text Table E.1-1 does not list
 
 
-def _clean_document_text(ds: Dataset, settings: ScrubSettings, found: Found) -> None:
-    """An SR document's own free text (not in the content tree): cleaned like the content text, else a dummy."""
-    for keyword in SR_DOCUMENT_TEXT:
+def _clean_document_text(ds: Dataset, settings: ScrubSettings, found: Found, keywords: Iterable[str]) -> None:
+    """Free text Table E.1-1 does not list (an SR's CompletionFlagDescription, a SEG's or presentation state's
+    ContentDescription): cleaned by the descriptor cleaner, else replaced by a dummy."""
+    for keyword in keywords:
         elem = ds[keyword] if keyword in ds else None
         if elem is None or elem.value in ("", None):
             continue
         found.add(elem, keyword)
         cleaned = None
-        if settings.descriptors is not None and "clean_structured_content" in settings.profile.options:
+        if settings.descriptors is not None:
             cleaned = settings.descriptors.clean_values(elem.value, elem.VR, keyword)
         elem.value = cleaned if cleaned is not None else _dummy(elem, settings)
 
@@ -390,7 +391,8 @@ def scrub(ds: Dataset, settings: ScrubSettings) -> set[tuple[str, str]]:
     sop_class = str(ds.get("SOPClassUID", ""))
     scrub_dataset(ds, settings, found, sop_class)
     if non_image_family(sop_class) in ("Structured Report", "Key Object Selection"):
-        _clean_document_text(ds, settings, found)
+        _clean_document_text(ds, settings, found, SR_DOCUMENT_TEXT)
+    _clean_document_text(ds, settings, found, ("ContentDescription",))
     mark_deidentified(ds, settings)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = UID(sop_class)
