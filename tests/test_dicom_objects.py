@@ -103,8 +103,9 @@ def test_kept_vendor_strings_are_not_needles():
              ("JSmith_research_protocol", "dicom:ProtocolName"), ("19700101", "dicom:PatientBirthDate")}
     kept = {"ge medical systems", "head first"}
     out = {v for v, _ in needles(found, kept)}
-    assert out == {"Smith^John", "GE MEDICAL SYSTEMS", "JSmith_research_protocol", "19700101"}
-    assert ("GE MEDICAL SYSTEMS", "dicom:InstitutionName") in needles(found, kept)
+    assert out == {"Smith^John", "JSmith_research_protocol", "19700101"}
+    assert ("GE MEDICAL SYSTEMS", "dicom:InstitutionName") not in needles(found, kept)  # the kept manufacturer
+    assert ("head first", "dicom:PatientName") in needles({("head first", "dicom:PatientName")}, kept)
 
 
 def test_vocabulary_explains_acquisition_words_not_names():

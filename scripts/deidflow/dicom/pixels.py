@@ -1,9 +1,9 @@
-"""Burned-in annotation: which images may carry text in their pixels, and cleaning by deid coordinate recipes."""
+"""Burned-in annotation: which images may carry text in their pixels, and cleaning them with deid coordinate recipes
+(the user's, else deid's bundled ones) and OCR (`ocr.py`)."""
 
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,39 +44,6 @@ def _recipe(path: str):
     from deid.config import DeidRecipe
 
     return DeidRecipe(deid=path, base=False)
-
-
-def recipe_boxes(source: str | os.PathLike, recipe_path: str) -> list[tuple[int, int, int, int]] | None:
-    """The (xmin, ymin, xmax, ymax) boxes a deid recipe's %filter assigns to this file, or None when none covers it."""
-    from deid.dicom.pixels import has_burned_pixels
-
-    result = has_burned_pixels(dicom_files=str(source), deid=_recipe(str(recipe_path)))
-    boxes: list[tuple[int, int, int, int]] = []
-    for item in result.get("results", []) if result.get("flagged") else []:
-        for coordinate in item.get("coordinates", []):
-            spec = coordinate[1] if isinstance(coordinate, (list, tuple)) else coordinate
-            if not isinstance(spec, str):
-                return None
-            try:
-                x0, y0, x1, y1 = (int(float(v)) for v in str(spec).split(","))
-            except ValueError:
-                return None  # a "from:" or malformed coordinate: not a box we can apply
-            boxes.append((x0, y0, x1, y1))
-    return boxes or None
-
-
-def blank_boxes(ds: Dataset, boxes: list[tuple[int, int, int, int]]) -> None:
-    """Zero the given boxes in every frame of an uncompressed image and mark it free of burned-in text."""
-    if ds.file_meta.TransferSyntaxUID.is_compressed:
-        raise ValueError("cannot clean pixels of a compressed image")
-    pixels = ds.pixel_array.copy()
-    for x0, y0, x1, y1 in boxes:
-        if int(ds.get("SamplesPerPixel", 1)) > 1:
-            pixels[..., y0:y1, x0:x1, :] = 0
-        else:
-            pixels[..., y0:y1, x0:x1] = 0
-    ds.PixelData = np.ascontiguousarray(pixels).tobytes()
-    ds.BurnedInAnnotation = "NO"
 
 
 BURNED_IN_MODES = ("ocr", "recipe", "withhold")  # dicom.burned_in

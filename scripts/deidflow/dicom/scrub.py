@@ -275,6 +275,23 @@ def _clean_content_text(item: Dataset, settings: ScrubSettings, found: Found) ->
         elem.value = cleaned if cleaned is not None else _dummy(elem, settings)
 
 
+SR_DOCUMENT_TEXT = ("CompletionFlagDescription",)  # SR Document General free text Table E.1-1 does not list
+
+
+def _clean_document_text(ds: Dataset, settings: ScrubSettings, found: Found, keywords: Iterable[str]) -> None:
+    """Free text Table E.1-1 does not list (an SR's CompletionFlagDescription, a SEG's or presentation state's
+    ContentDescription): cleaned by the descriptor cleaner, else replaced by a dummy."""
+    for keyword in keywords:
+        elem = ds[keyword] if keyword in ds else None
+        if elem is None or elem.value in ("", None):
+            continue
+        found.add(elem, keyword)
+        cleaned = None
+        if settings.descriptors is not None:
+            cleaned = settings.descriptors.clean_values(elem.value, elem.VR, keyword)
+        elem.value = cleaned if cleaned is not None else _dummy(elem, settings)
+
+
 def _dummy_free_text(item: Dataset, settings: ScrubSettings) -> None:
     """Inside a sequence the profile replaces with a dummy (D), text the table does not list becomes a dummy too
     (standard coded concepts stay: they are terminology, not text about the patient)."""
@@ -373,6 +390,9 @@ def scrub(ds: Dataset, settings: ScrubSettings) -> set[tuple[str, str]]:
     found = Found()
     sop_class = str(ds.get("SOPClassUID", ""))
     scrub_dataset(ds, settings, found, sop_class)
+    if non_image_family(sop_class) in ("Structured Report", "Key Object Selection"):
+        _clean_document_text(ds, settings, found, SR_DOCUMENT_TEXT)
+    _clean_document_text(ds, settings, found, ("ContentDescription",))
     mark_deidentified(ds, settings)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = UID(sop_class)
