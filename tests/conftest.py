@@ -51,6 +51,15 @@ def write_config(tmp: Path, study: Path, **overrides) -> Path:
             cfg["tables"]["privacy"] = {**cfg["tables"]["privacy"], "k": rows}
             cfg["risk"]["reidentification"] = {**cfg["risk"]["reidentification"], "k": rows,
                                                "threshold": min(1.0, round(1 / rows + 0.01, 2))}
+        privacy = cfg["tables"]["privacy"]
+        sensitive = privacy.get("sensitive")
+        if privacy.get("l") and sensitive:
+            # nor can a one-subject table hold l distinct sensitive values (the parse-time check refuses that)
+            table = [line.rstrip("\n").split("\t") for line in (study / "participants.tsv").open()]
+            if sensitive in table[0]:
+                distinct = len({row[table[0].index(sensitive)] for row in table[1:]})
+                if distinct < privacy["l"]:
+                    cfg["tables"]["privacy"] = {**privacy, "l": None}
     for name, value in overrides.items():
         cfg[name] = {**cfg[name], **value} if isinstance(value, dict) and isinstance(cfg.get(name), dict) else value
     path = tmp / "config.yaml"
