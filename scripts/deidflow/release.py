@@ -254,7 +254,8 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
     provenance crate (built now from the records so far) carries no identifier and no host or secure-area path."""
     part_dirs = list(part_dirs)
     files, clashes = collect_files(part_dirs)
-    crate = build_crate(files, _records(Path(provenance_dir)), release_cfg, context)
+    records = _records(Path(provenance_dir))
+    crate = build_crate(files, records, release_cfg, context)
     with tempfile.TemporaryDirectory() as tmp:
         crate.metadata.write(tmp)
         path = Path(tmp) / "ro-crate-metadata.json"
@@ -268,7 +269,7 @@ def release_check_section(part_dirs: Iterable[str], provenance_dir: str, identif
     return {
         "section": "release",
         "title": "Release assembly and provenance (checked before the gate)",
-        "metrics": {"files": len(files), "jobs_described": len(_records(Path(provenance_dir))),
+        "metrics": {"files": len(files), "jobs_described": len(records),
                     "crate_bytes": len(text)},
         "checks": [
             {"name": "every release file comes from one part", "passed": not clashes,
