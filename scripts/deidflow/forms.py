@@ -339,16 +339,3 @@ def _date_forms(value: str) -> Iterator[tuple[str, str, bool]]:
         yield "ordinal-date", f"{d} {name} '{y % 100:02d}", False
         yield "dd-mon-yyyy", f"{d:02d}-{name}-{y}", False
     yield "dotted-date", f"{mon}. {d}, {y}", False
-
-
-def digit_groups_match(groups: list[str], needle: str) -> bool:
-    """Whether consecutive digit groups (a number as written with separators) spell the needle exactly."""
-    for i in range(len(groups)):
-        joined = ""
-        for group in groups[i:]:
-            joined += group
-            if joined == needle:
-                return True
-            if len(joined) >= len(needle) or not needle.startswith(joined):
-                break
-    return False

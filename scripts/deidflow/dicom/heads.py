@@ -111,11 +111,3 @@ def head_volume_reason(datasets: Sequence[Any], min_extent_mm: float = MIN_EXTEN
         return (f"{modality} head volume ({size}; its region {where}): its pixels can show the face, so it leaves "
                 "only as defaced NIfTI")
     return None
-
-
-def group_series(datasets: Iterable[Any]) -> dict[str, list[Any]]:
-    """Datasets grouped by SeriesInstanceUID."""
-    out: dict[str, list[Any]] = {}
-    for ds in datasets:
-        out.setdefault(str(ds.get("SeriesInstanceUID", "")), []).append(ds)
-    return out
