@@ -1,5 +1,5 @@
-"""New column roles on hand-computed cases: geographic coordinates (geohash against published reference codes, nested
-grid cells, k-anonymous cloaking) and set-valued columns made k^m-anonymous with an item hierarchy."""
+"""New column roles on hand-computed cases: geographic coordinates (geohash and H3 against published reference codes,
+H3 parents from the index's bit layout, nested grid cells, k-anonymous cloaking) and set-valued columns made k^m-anonymous with an item hierarchy."""
 
 from __future__ import annotations
 
@@ -56,6 +56,48 @@ def test_grid_cells_nest_and_bad_input_is_named():
         geo.encode(table, "lat", {"longitude": "lon"}, "participants.tsv")
 
 
+# H3 cells of published points: h3-py's README example, and the H3 documentation's San Francisco example
+@pytest.mark.parametrize("lat, lon, resolution, expected", [
+    (37.3615593, -122.0553238, 5, "85283473fffffff"),
+    (37.7752702151959, -122.418307270836, 9, "8928308280fffff"),
+])
+def test_h3_matches_reference_cells(lat, lon, resolution, expected):
+    table = pd.DataFrame({"lat": [str(lat)], "lon": [str(lon)]})
+    codes, hierarchy = geo.encode(table, "lat", {"longitude": "lon", "method": "h3", "resolution": resolution},
+                                  "participants.tsv")
+    assert codes.tolist() == [expected]
+    assert hierarchy.shape[1] == resolution + 2 and hierarchy.iloc[0, -1] == "*"
+
+
+def parent_by_hand(cell: str, resolution: int) -> str:
+    """An H3 index's parent from its bit layout (H3 index format): bits 52-55 hold the resolution and each finer
+    resolution r has a 3-bit digit at bits 3 * (15 - r); a coarser cell has its resolution field lowered and the digits
+    below it set to 7 (unused)."""
+    index = int(cell, 16)
+    index = (index & ~(0xF << 52)) | (resolution << 52)
+    for r in range(resolution + 1, 16):
+        index |= 0b111 << (3 * (15 - r))
+    return f"{index:x}"
+
+
+def test_h3_hierarchy_is_the_parent_chain_by_resolution_and_cloaking_reaches_k():
+    table = points()
+    codes, hierarchy = geo.encode(table, "lat", {"longitude": "lon", "method": "h3", "resolution": 9, "coarsest": 3},
+                                  "participants.tsv")
+    assert hierarchy.shape[1] == 9 - 3 + 1 + 1  # resolutions 9..3, then *
+    assert parent_by_hand("8928308280fffff", 5) == "85283083fffffff"
+    for leaf, row in hierarchy.iterrows():
+        assert row.iloc[0] == leaf and row.iloc[-1] == "*"
+        assert row.iloc[1:-1].tolist() == [parent_by_hand(leaf, r) for r in range(8, 2, -1)]
+    cloaked, used = geo.cloak(codes, hierarchy, 5)
+    kept = cloaked[cloaked != "*"]
+    assert (kept.map(kept.value_counts()) >= 5).all() and cloaked.iloc[-1] == "*"
+    assert set(cloaked.iloc[:12]) <= set(hierarchy.iloc[:, :-1].to_numpy().ravel())
+    with pytest.raises(geo.GeoError, match="participants.tsv: column 'lat': h3 coarsest resolution 10: use 0 to"):
+        geo.encode(table, "lat", {"longitude": "lon", "method": "h3", "resolution": 9, "coarsest": 10},
+                   "participants.tsv")
+
+
 def support_ok(values: pd.Series, k: int, m: int) -> bool:
     counts: Counter = Counter()
     for v in values.dropna():
@@ -109,7 +151,9 @@ def test_geo_and_set_roles_in_a_release(tmp_path):
     assert main["geo"]["home_lat"]["cloaked_to_k"] == 3 and main["set_valued"]["diagnoses"]["k_achieved"] >= 3
 
 
-def test_geo_as_a_quasi_identifier_goes_through_the_search(tmp_path):
+@pytest.mark.parametrize("options", [{"method": "grid", "sizes": [0.001, 0.01, 0.1, 1]},
+                                     {"method": "h3", "resolution": 9, "coarsest": 4}])
+def test_geo_as_a_quasi_identifier_goes_through_the_search(tmp_path, options):
     study, records = make_study(tmp_path, n=40, seed=4)
     table = pd.read_csv(study / "participants.tsv", sep="\t", dtype=str)
     rng = np.random.default_rng(4)
@@ -117,14 +161,14 @@ def test_geo_as_a_quasi_identifier_goes_through_the_search(tmp_path):
     table["lon"] = rng.normal(4.89, 0.05, 40).round(5).astype(str)
     table.to_csv(study / "participants.tsv", sep="\t", index=False)
     cfg = config(k=4)
-    cfg["participants"].update({"lat": {"role": "geo", "longitude": "lon", "method": "grid",
-                                        "sizes": [0.001, 0.01, 0.1, 1]}, "lon": "geo"})
+    cfg["participants"].update({"lat": {"role": "geo", "longitude": "lon", **options}, "lon": "geo"})
     summary, tables, _ = release(tmp_path, study, records, cfg)
     out = tables["participants.tsv"]
     qis = summary["quasi_identifiers"]
     assert "lat" in qis and "lon" not in out.columns
     kept = out[~(out[qis] == "*").all(axis=1)]
     assert kept.groupby(qis).size().min() >= 4
+    assert summary["tables"]["participants.tsv"]["geo"]["lat"]["method"] == options["method"]
     cfg["participants"]["lat"] = "geo"
     with pytest.raises(Exception, match="column 'lat' has role geo but no latitude column names it"):
         release(tmp_path, study, records, cfg, "bad")

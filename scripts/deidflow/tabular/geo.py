@@ -1,6 +1,8 @@
 """Geographic coordinates as a quasi-identifier: a latitude/longitude pair becomes one location code whose
-generalization hierarchy is a geohash (each level drops one character: a cell about 32 times larger) or a grid of
-nested cells (sizes in degrees, each a whole multiple of the one below). The code then goes through the privacy search
+generalization hierarchy is a geohash (each level drops one character: a cell about 32 times larger), a grid of
+nested cells (sizes in degrees, each a whole multiple of the one below) or an H3 cell (Uber's hexagonal grid; each
+level is the parent cell one resolution coarser, about 7 times larger; the index hierarchy is exact, though a parent
+hexagon only approximately covers its seven children). The code then goes through the privacy search
 like any quasi-identifier, or, with `cloak: true`, is cloaked on its own: each record gets the finest cell that holds
 at least k records (k-anonymous spatial cloaking), and records in no such cell are suppressed."""
 
@@ -94,10 +96,30 @@ def encode(table: pd.DataFrame, lat: str, options: Mapping[str, Any], table_name
         codes = labels[0]
         frame = pd.DataFrame({i: level for i, level in enumerate(labels)}).drop_duplicates(subset=[0])
         hierarchy = frame.set_index(frame[0], drop=False).sort_index()
+    elif method == "h3":
+        codes, hierarchy = h3_hierarchy(la, lo, options, f"{table_name}: column {lat!r}")
     else:
-        raise GeoError(f"{table_name}: column {lat!r}: method {method!r}: use geohash or grid")
+        raise GeoError(f"{table_name}: column {lat!r}: method {method!r}: use geohash, grid or h3")
     hierarchy = hz._finish(hierarchy)
     return pd.Series(codes, index=table.index, name=lat, dtype=object), hierarchy
+
+
+def h3_hierarchy(la: np.ndarray, lo: np.ndarray, options: Mapping[str, Any], where: str
+                 ) -> tuple[list[str], pd.DataFrame]:
+    """H3 cells at `resolution` (default 8, cells of about 0.7 km2) and their parents down to `coarsest` (default 0),
+    one level per resolution, `*` on top."""
+    import h3  # only this method needs it (tabular environment)
+
+    resolution = int(options.get("resolution", 8))
+    coarsest = int(options.get("coarsest", 0))
+    if not 0 <= resolution <= 15:
+        raise GeoError(f"{where}: h3 resolution {resolution}: use 0 to 15")
+    if not 0 <= coarsest <= resolution:
+        raise GeoError(f"{where}: h3 coarsest resolution {coarsest}: use 0 to the resolution ({resolution})")
+    codes = [h3.latlng_to_cell(float(a), float(b), resolution) for a, b in zip(la, lo)]
+    leaves = sorted(set(codes))
+    cols = {i: [h3.cell_to_parent(c, resolution - i) for c in leaves] for i in range(resolution - coarsest + 1)}
+    return codes, pd.DataFrame(cols, index=leaves)
 
 
 def cloak(codes: pd.Series, hierarchy: pd.DataFrame, k: int) -> tuple[pd.Series, dict[str, int]]:
