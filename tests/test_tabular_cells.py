@@ -117,6 +117,19 @@ def test_benedetti_franconi_risk_matches_sdcmicro_published_figures():
     assert risk.individual_risk(table, ["key"], weights).round(8).tolist() == RK
 
 
+# sdcMicro's measure_risk example on its testdata (keys urbrur, roof, walls, water, sex; w = sampling_weight), first
+# six records: fk, Fk and the published risk (https://sdctools.github.io/sdcMicro/reference/measure_risk.html).
+# sdcMicro takes p / (f - (1 - p)) for classes this large; the exact integral agrees to 6 significant digits
+LARGE = [(359, 35900, 2.793218e-05), (351, 35100, 2.857061e-05), (161, 16100, 6.249609e-05),
+         (150, 15000, 6.710959e-05)]
+
+
+@pytest.mark.parametrize("f, F, published", LARGE)
+def test_benedetti_franconi_risk_of_large_classes_matches_sdcmicro(f, F, published):
+    # quadrature over [0, 1] alone returned 2e-19 here: the integrand's mass lies within 1/35,900 of t = 1
+    assert risk.bf_risk(f, F) == pytest.approx(published, rel=1e-6)
+
+
 def test_suda_finds_minimal_sample_uniques_by_hand():
     table = frame(["ax1", "ax1", "ay1", "by1", "by1", "cz3"])
     got = risk.suda(table, ["a", "b", "c"])
