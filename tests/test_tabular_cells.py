@@ -140,6 +140,32 @@ def test_suda_finds_minimal_sample_uniques_by_hand():
     assert (got.loc[[0, 1, 3, 4], "msus"] == 0).all() and not got.loc[[0, 1, 3, 4], "special_unique"].any()
 
 
+# SUDA scores published with sdcMicro's suda2 tests (tests/testthat/test_suda2.R): the SDC practice guide's
+# 10-record example and the 8-record book example (scores of records 5-8)
+GUIDE = pd.DataFrame({
+    "Residence": ["Urban"] * 4 + ["Rural"] + ["Urban"] * 5,
+    "Gender": ["Female", "Female", "Female", "Male", "Female", "Male", "Female", "Male", "Female", "Female"],
+    "Education": ["Secondary incomplete", "Secondary incomplete", "Primary incomplete", "Secondary complete",
+                  "Secondary complete", "Secondary complete", "Primary complete", "Post-secondary",
+                  "Secondary incomplete", "Secondary incomplete"],
+    "Labor": ["Employed", "Employed", "Non-LF", "Employed", "Unemployed", "Employed", "Non-LF", "Unemployed", "Non-LF",
+              "Non-LF"]})
+BOOK = pd.DataFrame({"age": ["20s"] * 7 + ["60s"], "gender": ["male"] * 4 + ["female"] * 3 + ["male"],
+                     "income": ["50k+", "50k+"] + ["50k-"] * 6,
+                     "education": ["highschool"] * 4 + ["university", "highschool", "middleschool", "university"]})
+
+
+def test_suda_scores_match_sdcmicro_published_examples():
+    assert risk.suda(GUIDE, list(GUIDE.columns))["score"].tolist() == [0, 0, 6, 0, 12, 0, 6, 10, 0, 0]
+    assert risk.suda(BOOK, list(BOOK.columns))["score"].tolist()[4:] == [4, 2, 6, 8]
+
+
+def test_risk_threshold_selects_the_records_sdcmicro_localsupp_suppresses():
+    # localSupp(f, keyVar = "Key4", threshold = 0.15) on francdat: "3 observations has individual risks >= 0.15"
+    assert [i for i, r in enumerate(RK) if r >= 0.15] == [3, 5, 6]
+    assert sum(risk.bf_risk(f, F) >= 0.15 for f, F in zip(FK, BIG_FK)) == 3
+
+
 def pycanon_k(path, qis) -> int:
     code = ("import json, sys, pandas as pd\nfrom pycanon import anonymity as a\n"
             "d = pd.read_csv(sys.argv[1], sep='\\t', dtype=str, keep_default_na=False)\n"
