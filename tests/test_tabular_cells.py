@@ -15,7 +15,7 @@ from test_tabular_release import PEERS, config, make_study, release
 
 from deidflow.secrets import SecretStore
 from deidflow.tabular import microaggregation, pram, risk, suppression
-from deidflow.tabular.models import PrivacyError
+from deidflow.tabular.models import PrivacyError, PrivacyModel
 from deidflow.tabular.noise import NoiseStore
 
 
@@ -203,10 +203,63 @@ def test_cell_methods_in_a_release_reach_k_and_report_record_risk(tmp_path, meth
     assert main["record_risk"]["suda"]["special_uniques"] == 0
 
 
-def test_cell_methods_refuse_l_diversity(tmp_path):
+def test_local_suppression_reaches_l_diversity_by_hand():
+    table = frame(["A1", "A1", "A2", "A2", "A2"])
+    diagnosis = ["flu", "flu", "flu", "asthma", "diabetes"]
+    assert suppression.local_suppression(table, ["a", "b"], 2).count == 0, "k=2 alone holds already"
+    # A1 holds flu twice: not 2-diverse. No pattern helps (both A1 records are flu), so they are suppressed whole and
+    # the `*` class takes one spare record of A2, the one whose value it lacks (asthma, the first of the two)
+    out = suppression.local_suppression(table, ["a", "b"], 2, sensitive=diagnosis, model=PrivacyModel(k=2, l=2))
+    assert out.table.values.tolist() == [["*", "*"], ["*", "*"], ["A", "2"], ["*", "*"], ["A", "2"]]
+    assert out.count == 6
+    # entropy l=2 needs a uniform pair at least: {flu, flu, asthma} is not, and A2 has no spare record left -> all `*`
+    entropy = suppression.local_suppression(table, ["a", "b"], 2, sensitive=diagnosis,
+                                            model=PrivacyModel(k=2, l=2, l_kind="entropy"))
+    assert (entropy.table == "*").all(axis=None)
+
+
+def test_local_suppression_with_l_uses_the_pattern_that_keeps_both_values():
+    table = frame(["A1", "A2", "B1", "B1"])
+    # rows 1 and 2 are unique; blanking b joins them as A* holding flu and asthma: 2 cells, k=2 and l=2
+    out = suppression.local_suppression(table, ["a", "b"], 2, sensitive=["flu", "asthma", "flu", "asthma"],
+                                        model=PrivacyModel(k=2, l=2))
+    assert out.table.values.tolist() == [["A", "*"], ["A", "*"], ["B", "1"], ["B", "1"]] and out.count == 2
+    # the same table with flu on both A rows: A* would hold one value, so they cannot be protected by b alone
+    same = suppression.local_suppression(table, ["a", "b"], 2, sensitive=["flu", "flu", "flu", "asthma"],
+                                         model=PrivacyModel(k=2, l=2))
+    assert (same.table == "*").all(axis=None)
+    with pytest.raises(suppression.SuppressionError, match="l = 3 \\(distinct\\) cannot be reached: the whole"):
+        suppression.local_suppression(table, ["a", "b"], 2, sensitive=["flu", "flu", "flu", "asthma"],
+                                      model=PrivacyModel(k=2, l=3))
+
+
+def pycanon_l(path, qis, sensitive) -> int:
+    code = ("import json, sys, pandas as pd\nfrom pycanon import anonymity as a\n"
+            "d = pd.read_csv(sys.argv[1], sep='\\t', dtype=str, keep_default_na=False)\n"
+            "print(int(a.l_diversity(d, json.loads(sys.argv[2]), [sys.argv[3]])))\n")
+    return int(subprocess.run([str(PEERS), "-c", code, str(path), json.dumps(qis), sensitive], check=True,
+                              capture_output=True, text=True).stdout)
+
+
+@pytest.mark.parametrize("method", ["local_suppression", "microaggregation"])
+def test_cell_methods_reach_k_and_l_diversity_in_a_release(tmp_path, method):
+    study, records = make_study(tmp_path, n=40, seed=3)
+    summary, tables, files = release(tmp_path, study, records, config(k=3, l=2, method=method))
+    main = summary["tables"]["participants.tsv"]
+    out = tables["participants.tsv"]
+    qis = ["age", "sex", "postcode"]
+    assert out.groupby(qis)["diagnosis"].nunique().min() >= 2 and out.groupby(qis).size().min() >= 3
+    assert main["achieved"]["l_distinct"] >= 2 and main["achieved"]["k"] >= 3
+    if PEERS.exists():
+        assert pycanon_l(files / "participants.tsv", qis, "diagnosis") == main["achieved"]["l_distinct"]
+
+
+def test_cell_methods_refuse_t_closeness_and_a_table_that_is_not_l_diverse(tmp_path):
     study, records = make_study(tmp_path, n=30)
-    with pytest.raises(PrivacyError, match="method local_suppression reaches k-anonymity only"):
-        release(tmp_path, study, records, config(k=3, l=2, method="local_suppression"))
+    with pytest.raises(PrivacyError, match="t-closeness needs method recoding"):
+        release(tmp_path, study, records, config(k=3, t=0.2, method="local_suppression"))
+    with pytest.raises(PrivacyError, match="column 'diagnosis' \\(sensitive\\): l = 9 \\(distinct\\) cannot be"):
+        release(tmp_path, study, records, config(k=3, l=9, method="local_suppression"), "l9")
 
 
 def test_pram_in_a_release_records_the_matrix_and_charges_the_ledger_once(tmp_path):

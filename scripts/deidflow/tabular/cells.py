@@ -1,6 +1,7 @@
 """Cell-level protection of participants.tsv (`tables.privacy.method`): local suppression, or MDAV microaggregation of
-the numeric quasi-identifiers followed by local suppression of the categorical ones; and the record-level risk
-figures (Benedetti-Franconi individual risk, SUDA) that every method reports."""
+the numeric quasi-identifiers followed by local suppression of the categorical ones, reaching k-anonymity and, with
+`privacy.l`, l-diversity of the sensitive column (the suppression step checks each class it forms for both); and the
+record-level risk figures (Benedetti-Franconi individual risk, SUDA) that every method reports."""
 
 from __future__ import annotations
 
@@ -33,9 +34,12 @@ def protect(table: pd.DataFrame, quasi: Mapping[str, Column], hierarchies: Mappi
     privacy = cfg.get("privacy", {})
     method = privacy.get("method", "recoding")
     model = PrivacyModel.from_config(privacy)
-    if model.l is not None or model.t is not None:
-        raise PrivacyError(f"{table_name}: tables.privacy.method {method} reaches k-anonymity only; l-diversity and "
-                           "t-closeness need method recoding (or drop privacy.l / privacy.t)")
+    if model.t is not None:
+        raise PrivacyError(f"{table_name}: tables.privacy.method {method} reaches k-anonymity and l-diversity; "
+                           "t-closeness needs method recoding (or drop privacy.t)")
+    target = privacy.get("sensitive") or (sensitive[0] if sensitive else None)
+    if model.l is not None and (target is None or target not in table.columns):
+        raise RoleError(f"{table_name}: l-diversity needs a column with role sensitive (or tables.privacy.sensitive)")
     if model.k > len(table):
         raise PrivacyError(f"{table_name}: k = {model.k} is larger than the table ({len(table)} rows)")
     started = time.perf_counter()
@@ -63,7 +67,13 @@ def protect(table: pd.DataFrame, quasi: Mapping[str, Column], hierarchies: Mappi
         allowed = [n for n in quasi if n not in numeric]
     elif method != "local_suppression":
         raise PrivacyError(f"tables.privacy.method = {method!r}: use one of {', '.join(METHODS)}")
-    result = suppression.local_suppression(recoded, list(quasi), model.k, importance, allowed)
+    try:
+        result = suppression.local_suppression(
+            recoded, list(quasi), model.k, importance, allowed,
+            table[target].astype(str).tolist() if model.l is not None else None, model if model.l is not None else None)
+    except suppression.SuppressionError as exc:
+        where = f"column {target!r} (sensitive): " if model.l is not None else ""
+        raise PrivacyError(f"{table_name}: {where}{exc}") from exc
     out = result.table
     drop = privacy.get("suppressed_rows", "star") == "drop"
     full = (out[list(quasi)] == suppression.STAR).all(axis=1).to_numpy()
@@ -75,7 +85,6 @@ def protect(table: pd.DataFrame, quasi: Mapping[str, Column], hierarchies: Mappi
     info["suppressed_handling"] = "dropped" if drop else "kept with * in every quasi-identifier"
     kept = out.loc[keep_rows, list(quasi)]
     counts = kept.astype("string").value_counts(dropna=False).to_numpy()
-    target = privacy.get("sensitive") or (sensitive[0] if sensitive else None)
     table_s = overall = None
     if target is not None and target in table.columns:
         inverse = risk.keys(kept, list(quasi))
