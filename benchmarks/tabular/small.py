@@ -75,9 +75,17 @@ def k_of(released: pd.DataFrame, qis: list[str], keep: np.ndarray, starred: bool
     return int(rows.value_counts().min())
 
 
-def recoding(table: pd.DataFrame, qis: list[str], hier: dict) -> tuple[pd.DataFrame, np.ndarray, dict]:
-    problem = lattice.encode(table, {c: hier[c] for c in qis})
-    found = lattice.search(problem, PrivacyModel(k=K, suppression=SUPPRESSION), "loss")
+def l_of(released: pd.DataFrame, qis: list[str], keep: np.ndarray) -> int:
+    """Smallest number of distinct salary classes in a class of released records (all-`*` records left out)."""
+    rows = released.loc[keep, qis + [SENSITIVE]].astype(str)
+    rows = rows[~(rows[qis] == "*").all(axis=1)]
+    return int(rows.groupby(qis)[SENSITIVE].nunique().min())
+
+
+def recoding(table: pd.DataFrame, qis: list[str], hier: dict, l: int | None = None  # noqa: E741
+             ) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    problem = lattice.encode(table, {c: hier[c] for c in qis}, SENSITIVE if l else None)
+    found = lattice.search(problem, PrivacyModel(k=K, l=l, suppression=SUPPRESSION), "loss")
     out = table.copy()
     recoded = lattice.recode(problem, found.best.node)
     passed = found.best.passed[found.best.classes[problem.rows]]
@@ -86,8 +94,10 @@ def recoding(table: pd.DataFrame, qis: list[str], hier: dict) -> tuple[pd.DataFr
     return out, np.ones(len(table), bool), {"levels": dict(zip(problem.names, map(int, found.best.node)))}
 
 
-def local(table: pd.DataFrame, qis: list[str], hier: dict) -> tuple[pd.DataFrame, np.ndarray, dict]:
-    result = suppression.local_suppression(table, qis, K)
+def local(table: pd.DataFrame, qis: list[str], hier: dict, l: int | None = None  # noqa: E741
+          ) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    result = suppression.local_suppression(table, qis, K, sensitive=table[SENSITIVE].tolist() if l else None,
+                                           model=PrivacyModel(k=K, l=l) if l else None)
     return result.table, np.ones(len(table), bool), {"cells": result.count}
 
 
@@ -136,10 +146,15 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({**base, "method": "none (input)", **record_risk(table, qis, np.ones(len(table), bool)),
                          "loss": 0.0, "suppressed_cells": 0, "rows_fully_suppressed": 0,
                          "k": k_of(table, qis, np.ones(len(table), bool)),
-                         "k_with_star_rows": k_of(table, qis, np.ones(len(table), bool))})
+                         "k_with_star_rows": k_of(table, qis, np.ones(len(table), bool)),
+                         "l": l_of(table, qis, np.ones(len(table), bool))})
             for name, fn in (("global recoding (deidflow, optimal, <= 5 % rows)", recoding),
                              ("local suppression (deidflow)", local),
-                             ("MDAV age + local suppression (deidflow)", micro)):
+                             ("MDAV age + local suppression (deidflow)", micro),
+                             ("global recoding + distinct l=2 of salary-class (deidflow, optimal, <= 5 % rows)",
+                              lambda t, q, h: recoding(t, q, h, 2)),
+                             ("local suppression + distinct l=2 of salary-class (deidflow)",
+                              lambda t, q, h: local(t, q, h, 2))):
                 started = time.perf_counter()
                 out, keep, info = fn(table, qis, hier)
                 seconds = time.perf_counter() - started
@@ -149,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                              "suppressed_cells": int((out[qis] == "*").to_numpy().sum()),
                              "rows_fully_suppressed": int((out[qis] == "*").all(axis=1).sum()),
                              "k": k_of(out, qis, keep, False), "k_with_star_rows": k_of(out, qis, keep),
-                             **record_risk(out, qis, keep), **info})
+                             "l": l_of(out, qis, keep), **record_risk(out, qis, keep), **info})
             if not args.no_peer:
                 with tempfile.TemporaryDirectory() as tmp:
                     released, info = anjana(sample, qis, Path(tmp))
@@ -168,28 +183,33 @@ def main(argv: list[str] | None = None) -> int:
                              "loss": cell_loss(padded, table, qis, ~keep),
                              "suppressed_cells": int(n_drop * len(qis)), "rows_fully_suppressed": n_drop,
                              "k": k_of(padded, qis, keep, False), "k_with_star_rows": k_of(padded, qis, keep),
+                             "l": l_of(padded, qis, keep) if SENSITIVE in padded.columns else None,
                              **record_risk(padded, qis, keep),
                              "levels": info.get("levels")})
     frame = pd.DataFrame(rows)
     summary = (frame.groupby(["qis", "method"], sort=False)
                .agg(loss=("loss", "mean"), loss_min=("loss", "min"), loss_max=("loss", "max"),
                     suppressed_cells=("suppressed_cells", "mean"), k_min=("k", "min"),
-                    k_star=("k_with_star_rows", "min"), rows_full=("rows_fully_suppressed", "mean"),
+                    k_star=("k_with_star_rows", "min"), l_min=("l", "min"),
+                    rows_full=("rows_fully_suppressed", "mean"),
                     bf_max=("bf_max", "max"),
                     bf_expected=("bf_expected", "mean"), sample_uniques=("sample_uniques", "mean"),
                     special_uniques=("suda_special_uniques", "mean"), seconds=("seconds", "mean"))
                .reset_index())
     machine = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                "python": platform.python_version()}
+    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "small_results.json").write_text(json.dumps({"machine": machine, "runs": rows}, indent=1,
                                                             default=str) + "\n")
     lines = ["| QIs | method | loss (mean, min-max over 5 samples) | `*` cells | rows all `*` | k (min; with all-`*` "
-             "rows) | BF risk max | expected re-identifications | sample uniques | SUDA special uniques | seconds |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "rows) | l (min) "
+             "| BF risk max | expected re-identifications | sample uniques | SUDA special uniques | seconds |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in summary.itertuples():
         lines.append(f"| {r.qis} | {r.method} | {r.loss:.3f} ({r.loss_min:.3f}-{r.loss_max:.3f}) | "
                      f"{r.suppressed_cells:.1f} | {'' if pd.isna(r.rows_full) else f'{r.rows_full:.1f}'} | "
-                     f"{r.k_min}; {'' if pd.isna(r.k_star) else int(r.k_star)} | {r.bf_max:.3f} | "
+                     f"{r.k_min}; {'' if pd.isna(r.k_star) else int(r.k_star)} | "
+                     f"{'' if pd.isna(r.l_min) else int(r.l_min)} | {r.bf_max:.3f} | "
                      f"{r.bf_expected:.2f} | "
                      f"{r.sample_uniques:.1f} | {r.special_uniques:.1f} | "
                      f"{'' if pd.isna(r.seconds) else f'{r.seconds:.3f}'} |")
