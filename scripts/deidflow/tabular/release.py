@@ -182,7 +182,7 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
 def _geo_columns(table: pd.DataFrame, columns: dict[str, roles.Column], cfg: Mapping[str, Any], table_name: str,
                  summary: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, roles.Column], dict[str, pd.Series]]:
     """Fold each latitude/longitude pair (role geo on both; the latitude names its `longitude`) into one location
-    code: a quasi-identifier with a geohash or grid hierarchy, or, with `cloak: true`, cloaked to k on its own."""
+    code: a quasi-identifier with a geohash, grid or H3 hierarchy, or, with `cloak: true`, cloaked to k on its own."""
     geos = {n: c for n, c in columns.items() if c.role == "geo"}
     if not geos:
         return table, columns, {}
