@@ -31,8 +31,9 @@ for _batch, _members in part_batches("mri_deface", "nifti").items():
             "../../envs/mri.yaml"
         threads: 2
         resources:
-            mem_mb=2500,
+            mem_mb=3000,
             runtime=60 * len(_members),
+            cpus_per_task=2,
         params:
             mri=config["mri"],
             batch=_plan,
