@@ -2,6 +2,7 @@
 
 
 RELEASE_DEFACED_DICOM = config.get("dicom", {}).get("release_defaced_dicom", False)
+MRI_DETERMINISTIC = config["mri"].get("registration", {}).get("deterministic", True)
 
 
 for _batch, _members in part_batches("mri_deface", "nifti").items():
@@ -29,11 +30,11 @@ for _batch, _members in part_batches("mri_deface", "nifti").items():
             "subject"
         conda:
             "../../envs/mri.yaml"
-        threads: 2
+        # a deterministic registration runs on one ITK thread and the rest is single-threaded: one core
+        threads: 1 if MRI_DETERMINISTIC else 2
         resources:
             mem_mb=3000,
             runtime=60 * len(_members),
-            cpus_per_task=2,
         params:
             mri=config["mri"],
             batch=_plan,
