@@ -1,25 +1,32 @@
-"""Convert one subject's DICOM series with dcm2niix and scrub its input NIfTI into the `nifti_pre` part."""
+"""Convert each subject's DICOM series with dcm2niix and scrub its input NIfTI into its `nifti_pre` part
+(`process_subject` per subject; `deidflow.batch.run_batch` loops over the batch)."""
 
+from deidflow.batch import run_batch
 from deidflow.bidsname import name_scanner
 from deidflow.dicom.convert import convert_part
 from deidflow.dicom.steps import descriptor_cleaner, study_items
-from deidflow.provenance import job
 from deidflow.pseudonyms import load_key
 from deidflow.subjects import read_subjects
 
-with job(snakemake, extra_tools=["pydicom", "nibabel", "dcm2niix", "presidio_analyzer", "spacy"]) as log:
-    record = read_subjects(snakemake.input.subjects)[snakemake.wildcards.subject]
-    cfg = snakemake.config["dicom"]
-    descriptors = descriptor_cleaner(record, cfg, load_key(snakemake.config), snakemake.config.get("text"),
-                                     study_items(snakemake.input.identifiers, record))
+
+def process_subject(sm, log):
+    """One subject's DICOM series and NIfTI -> its nifti_pre part."""
+    record = read_subjects(sm.input.subjects)[sm.wildcards.subject]
+    cfg = sm.config["dicom"]
+    descriptors = descriptor_cleaner(record, cfg, load_key(sm.config), sm.config.get("text"),
+                                     study_items(sm.input.identifiers, record))
     convert_part(
-        snakemake.input.dicom,
-        snakemake.input.nifti,
-        snakemake.output[0],
+        sm.input.dicom,
+        sm.input.nifti,
+        sm.output[0],
         record,
         cfg,
-        snakemake.config["bids_dir"],
+        sm.config["bids_dir"],
         log=log,
         descriptors=descriptors,
-        scanner=name_scanner(snakemake.input.identifiers),
+        scanner=name_scanner(sm.input.identifiers),
     )
+
+
+run_batch(snakemake, process_subject, part="nifti_pre", sources=("dicom", "nifti"),  # noqa: F821 - `script:`
+          extra_tools=["pydicom", "nibabel", "dcm2niix", "presidio_analyzer", "spacy"])

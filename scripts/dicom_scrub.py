@@ -1,25 +1,32 @@
-"""Scrub one subject's DICOM with the PS3.15 confidentiality profile into the `dicom` part."""
+"""Scrub each subject's DICOM with the PS3.15 confidentiality profile into its `dicom` part (`process_subject` per
+subject; `deidflow.batch.run_batch` loops over the batch)."""
 
+from deidflow.batch import run_batch
 from deidflow.dicom.steps import descriptor_cleaner, scrub_part, study_items
-from deidflow.provenance import job
 from deidflow.pseudonyms import load_key
 from deidflow.secrets import SecretStore
 from deidflow.subjects import read_subjects
 
-with job(snakemake, extra_tools=["pydicom", "deid", "presidio_analyzer", "spacy", "rapidocr_onnxruntime", "onnxruntime"]) as log:
-    record = read_subjects(snakemake.input.subjects)[snakemake.wildcards.subject]
-    key = load_key(snakemake.config)
-    cfg = snakemake.config["dicom"]
-    descriptors = descriptor_cleaner(record, cfg, key, snakemake.config.get("text"),
-                                     study_items(snakemake.input.identifiers, record))
+
+def process_subject(sm, log):
+    """One subject's DICOM files -> its dicom part."""
+    record = read_subjects(sm.input.subjects)[sm.wildcards.subject]
+    key = load_key(sm.config)
+    cfg = sm.config["dicom"]
+    descriptors = descriptor_cleaner(record, cfg, key, sm.config.get("text"),
+                                     study_items(sm.input.identifiers, record))
     scrub_part(
-        snakemake.input.dicom,
-        snakemake.output[0],
+        sm.input.dicom,
+        sm.output[0],
         record,
         cfg,
         key,
-        snakemake.config["bids_dir"],
+        sm.config["bids_dir"],
         log=log,
-        secrets=SecretStore(snakemake.config["secrets_dir"]),
+        secrets=SecretStore(sm.config["secrets_dir"]),
         descriptors=descriptors,
     )
+
+
+run_batch(snakemake, process_subject, part="dicom", sources=("dicom",),  # noqa: F821 - injected by `script:`
+          extra_tools=["pydicom", "deid", "presidio_analyzer", "spacy", "rapidocr_onnxruntime", "onnxruntime"])

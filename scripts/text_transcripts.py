@@ -1,16 +1,18 @@
-"""Adapter of rule text_transcripts: de-identify one subject's interview transcripts into the transcript part."""
+"""Adapter of the text_transcripts batch rules: de-identify each subject's interview transcripts into its transcript
+part (`process_subject` per subject; `deidflow.batch.run_batch` loops, Presidio and spaCy load once per batch)."""
 
 from pathlib import Path
 
+from deidflow.batch import run_batch
 from deidflow.io import read_json
 from deidflow.parts import PartWriter
-from deidflow.provenance import job
 from deidflow.pseudonyms import derive_key, load_key
 from deidflow.subjects import read_subjects
 from deidflow.text.deidentify import TextConfig, deidentify_subject, dicom_items
 
-sm = snakemake  # noqa: F821 - injected by `script:`
-with job(sm, extra_tools=("presidio_analyzer", "spacy")) as log:
+
+def process_subject(sm, log):
+    """One subject's transcripts -> its transcript part."""
     subject = sm.wildcards.subject
     cfg = TextConfig.from_config(sm.params.text)
     salt = derive_key(load_key(sm.config), "text-surrogates").hex() if cfg.surrogates == "fake" else ""
@@ -20,3 +22,7 @@ with job(sm, extra_tools=("presidio_analyzer", "spacy")) as log:
     with PartWriter(sm.output[0], "transcript", subject) as writer:
         deidentify_subject(sm.input.transcripts, sm.params.bids, record, read_json(sm.input.identifiers), cfg,
                            writer, log, salt=salt, extra_items=extra)
+
+
+run_batch(snakemake, process_subject, part="transcript", sources=("transcripts",),  # noqa: F821 - `script:`
+          extra_tools=("presidio_analyzer", "spacy"))

@@ -34,8 +34,12 @@ def test_rule_defaces_demo_t1w_and_records_provenance(tmp_path, request):
     mri: dict = {}
     validate(mri, str(root / "workflow/schemas/mri.schema.yaml"))
     (tmp_path / "config.yaml").write_text(yaml.safe_dump({"mri": mri, "work_dir": "work", "secrets_dir": ""}))
-    (tmp_path / "Snakefile").write_text(
-        'configfile: "config.yaml"\nWORK = "work"\nLOGS = "logs"\nBENCH = "logs/benchmarks"\n\n\n'
+    (tmp_path / "Snakefile").write_text(  # what common.smk gives the rule file: paths and one batch of one subject
+        f'import sys\nsys.path.insert(0, "{root}/scripts")\nfrom deidflow.batch import batch_inputs, batch_plan\n\n'
+        'configfile: "config.yaml"\nWORK = "work"\nLOGS = "logs"\nBENCH = "logs/benchmarks"\nSUBJECTS_JSON = ""\n'
+        'def part_batches(step, part):\n    return {"0000": ["p9"]}\n'
+        'def batch_outputs(plan):\n    return [directory(item["output"]) for item in plan.values()]\n'
+        'def batch_logs(plan):\n    return [item["log"] for item in plan.values()]\n\n\n'
         f'include: "{root}/workflow/rules/mri.smk"\n')
     proc = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "work/parts/nifti/p9", "--cores", "2"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600)

@@ -215,3 +215,36 @@ def risk_sections():
 def pre_release_sections():
     """The risk sections rule release_check waits for (all but its own), so their jobs are in the crate it checks."""
     return [f"{WORK}/risk/{name}.json" for name in RISK_SECTIONS if name != "release"]
+
+
+# Batches (docs/contracts.md, "Batches"): a step that loads a model or a heavy library runs one job per batch of
+# subjects; each job still writes one part directory, one log and one provenance record per subject.
+from deidflow.batch import batch_inputs, batch_plan, plan_batches
+
+
+def batch_size(step):
+    """Subjects per job of a batched step: `batch_size.<step>`, else `batch_size.default`."""
+    sizes = config.get("batch_size", {})
+    return int(sizes.get(step, sizes.get("default", 1)))
+
+
+def part_batches(step, part):
+    """{batch id: pseudonyms} of a step making subject part `part` (none when the part is off)."""
+    if part not in SUBJECT_PARTS:
+        return {}
+    return plan_batches(subjects_with(*_kinds(SUBJECT_PARTS[part])), batch_size(step))
+
+
+def batch_outputs(plan):
+    """The part directories a batch job declares (one per subject)."""
+    return [directory(item["output"]) for item in plan.values()]
+
+
+def batch_logs(plan):
+    """The log files a batch job declares (one per subject, where a one-subject job wrote it)."""
+    return [item["log"] for item in plan.values()]
+
+
+def bids_dir(wildcards):
+    """Param function: the input study (a function, so the linter does not take it for a hard-coded file prefix)."""
+    return BIDS

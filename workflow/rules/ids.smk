@@ -8,6 +8,8 @@ rule pseudonymize:
         SUBJECTS_JSON,
     log:
         f"{LOGS}/pseudonymize.log",
+    benchmark:
+        f"{BENCH}/pseudonymize.tsv"
     localrule: True
     conda:
         "../../envs/core.yaml"
@@ -28,6 +30,8 @@ rule identifiers:
         IDENTIFIERS_JSON,
     log:
         f"{LOGS}/identifiers.log",
+    benchmark:
+        f"{BENCH}/identifiers.tsv"
     conda:
         "../../envs/core.yaml"
     params:
@@ -45,6 +49,8 @@ rule inventory:
         f"{WORK}/risk/inventory.json",
     log:
         f"{LOGS}/inventory.log",
+    benchmark:
+        f"{BENCH}/inventory.tsv"
     conda:
         "../../envs/core.yaml"
     params:
@@ -71,6 +77,8 @@ rule dataset_description:
         directory(f"{WORK}/parts/dataset/_global"),
     log:
         f"{LOGS}/dataset_description.log",
+    benchmark:
+        f"{BENCH}/dataset_description.tsv"
     conda:
         "../../envs/core.yaml"
     params:

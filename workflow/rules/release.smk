@@ -10,6 +10,8 @@ rule release:
         directory(RELEASE),
     log:
         f"{LOGS}/release.log",
+    benchmark:
+        f"{BENCH}/release.tsv"
     localrule: True
     conda:
         "../../envs/core.yaml"
@@ -29,6 +31,8 @@ rule release_check:
         f"{WORK}/risk/release.json",
     log:
         f"{LOGS}/release_check.log",
+    benchmark:
+        f"{BENCH}/release_check.tsv"
     conda:
         "../../envs/core.yaml"
     params:

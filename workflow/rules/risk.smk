@@ -31,6 +31,8 @@ rule risk_report:
         summary=f"{REPORTS}/risk_summary.html",
     log:
         f"{LOGS}/risk_report.log",
+    benchmark:
+        f"{BENCH}/risk_report.tsv"
     conda:
         "../../envs/core.yaml"
     script:
@@ -44,6 +46,8 @@ rule gate:
         f"{WORK}/gate.passed",
     log:
         f"{LOGS}/gate.log",
+    benchmark:
+        f"{BENCH}/gate.tsv"
     localrule: True
     conda:
         "../../envs/core.yaml"

@@ -10,6 +10,8 @@ rule scans:
         directory(f"{WORK}/parts/scans/{{subject}}"),
     log:
         f"{LOGS}/scans/{{subject}}.log",
+    benchmark:
+        f"{BENCH}/scans/{{subject}}.tsv"
     group:
         "subject"
     conda:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 
+from .register import RESULT
 from .safety import Bounds, brain_loss, violations
 
 SCRIPTS = Path(__file__).resolve().parents[2]
@@ -69,28 +71,81 @@ def load_volume(path: str | Path) -> tuple[nib.Nifti1Image, np.ndarray]:
     return image, data
 
 
+def worker_error(python: str, errors: str) -> RuntimeError:
+    if "No module named 'ants'" in errors:
+        return RuntimeError(f"antspyx is not installed for {python}: build .venv-mri (python3 -m venv .venv-mri && "
+                            ".venv-mri/bin/pip install -r envs/mri.txt) or set mri.python")
+    return RuntimeError(f"the antspyx registration worker failed ({python}): {errors}")
+
+
+class RegistrationWorker:
+    """A `deidflow.mri.register --serve` process under the antspyx interpreter, reused for every job it is given."""
+
+    def __init__(self, python: str, threads: int):
+        self.python = python
+        env = {**os.environ, "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS": str(max(1, threads)),
+               "OMP_NUM_THREADS": str(max(1, threads)), "PYTHONPATH": str(SCRIPTS)}
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([python, "-m", "deidflow.mri.register", "--serve"], env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+
+    def errors(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read()[-2000:]
+
+    def run(self, job_file: Path, timeout: float) -> dict[str, Any]:
+        """Send one job; its summary ({"antspyx", "failures"} or {"error"}), or RuntimeError if the worker died."""
+        timer = threading.Timer(timeout, self.proc.kill)
+        timer.start()
+        try:
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self.proc.stdin.write(f"{job_file}\n")
+            self.proc.stdin.flush()
+            for line in self.proc.stdout:
+                if line.startswith(RESULT):
+                    return json.loads(line[len(RESULT):])
+        except (BrokenPipeError, ValueError):
+            pass
+        finally:
+            timer.cancel()
+        self.close()
+        raise worker_error(self.python, self.errors())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+_WORKERS: dict[tuple[str, int], RegistrationWorker] = {}
+
+
+def _worker(python: str, threads: int) -> RegistrationWorker:
+    worker = _WORKERS.get((python, threads))
+    if worker is None or worker.proc.poll() is not None:
+        worker = _WORKERS[(python, threads)] = RegistrationWorker(python, threads)
+    return worker
+
+
 def register_scans(scans: list[Path], work_dir: Path, params: dict[str, Any], *, threads: int = 1,
                    python: str | None = None, timeout: float = 3600) -> list[dict[str, Any]]:
-    """Register the template to every scan in one worker process; per scan: masks and metrics, or an error."""
+    """Register the template to every scan in the registration worker (one per process, reused across calls, so a
+    batch of subjects starts antspyx once); per scan: masks and metrics, or an error."""
     job = {"params": params, "scans": [{"path": str(s), "out": str(work_dir / f"scan{i}")} for i, s in
                                         enumerate(scans)]}
     job_file = work_dir / "job.json"
     job_file.write_text(json.dumps(job))
     if params.get("deterministic", True):
         threads = 1  # seeded ANTs registrations still differ run to run on more than one thread
-    env = {**os.environ, "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS": str(max(1, threads)),
-           "OMP_NUM_THREADS": str(max(1, threads)), "PYTHONPATH": str(SCRIPTS)}
-    proc = subprocess.run([find_python(python), "-m", "deidflow.mri.register", str(job_file)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    if "No module named 'ants'" in proc.stderr:
-        raise RuntimeError(f"antspyx is not installed for {find_python(python)}: build .venv-mri "
-                           "(python3 -m venv .venv-mri && .venv-mri/bin/pip install -r envs/mri.txt) or set mri.python")
-    if proc.returncode != 0:
-        raise RuntimeError(f"the antspyx registration worker failed ({find_python(python)}): {proc.stderr[-2000:]}")
+    python = find_python(python)
     try:
-        version = json.loads(proc.stdout.strip().splitlines()[-1])["antspyx"]
-    except (ValueError, IndexError, KeyError):
-        version = "unknown"
+        summary = _worker(python, threads).run(job_file, timeout)
+    except RuntimeError:
+        _WORKERS.pop((python, threads), None)  # a dead worker is replaced on the next call
+        raise
+    if "error" in summary:
+        raise worker_error(python, summary["error"])
+    version = summary.get("antspyx", "unknown")
     outcomes = []
     for item in job["scans"]:
         out = Path(item["out"])

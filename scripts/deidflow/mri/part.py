@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import shutil
@@ -19,6 +20,12 @@ from .render import RenderDetector, could_hold_face, figure
 from .safety import Bounds
 
 IMAGE = re.compile(r"\.nii(\.gz)?$")
+
+
+@functools.lru_cache(maxsize=2)
+def render_detector(min_confidence: float) -> RenderDetector:
+    """MTCNN loaded once per process (a batch job checks every subject with it)."""
+    return RenderDetector(min_confidence)
 
 
 def bids_suffix(relpath: str) -> str:
@@ -110,7 +117,7 @@ def deface_part(in_part: str | Path, out_dir: str | Path, subject: str, config: 
         bids_suffix(rel) in config["suffixes"] or anatomical_head(in_part / FILES / rel, rel))]
     bounds = bounds_from(config)
     render_cfg = {"enabled": True, "min_confidence": 0.95, "min_extent_mm": 60.0, **config.get("render_check", {})}
-    detector = RenderDetector(render_cfg["min_confidence"]) if render_cfg["enabled"] else None
+    detector = render_detector(float(render_cfg["min_confidence"])) if render_cfg["enabled"] else None
     results = deface_images([in_part / FILES / rel for rel in targets], bounds, config["registration"],
                             threads=threads, python=config.get("python"))
     rows, figures, checks = [], [], []

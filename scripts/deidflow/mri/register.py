@@ -3,7 +3,9 @@
 Runs in the interpreter that has antspyx (its wheel pins numpy<2.4, so it lives in `.venv-mri`):
 `python -m deidflow.mri.register JOB_JSON` writes, for each scan of the job, OUT/masks.npz (face, brain, head:
 bool arrays on the scan's voxel grid) and OUT/result.json (registration metrics), or OUT/error.txt.
-`deidflow.mri.deface` calls it; one process per part amortises the import and the template preparation.
+`python -m deidflow.mri.register --serve` reads job file paths line by line and answers each with a result line:
+`deidflow.mri.deface` keeps one such worker per process, so a batch job imports antspyx and prepares the template
+once for all of its subjects.
 """
 
 from __future__ import annotations
@@ -121,14 +123,22 @@ def register_scan(scan_path: str | Path, out_dir: str | Path, template: dict[str
     return result
 
 
-def run_job(job: dict[str, Any]) -> int:
+# Prepared templates by registration parameters: a worker serving many jobs prepares each one once.
+_TEMPLATES: dict[str, dict[str, Any]] = {}
+RESULT = "deidflow-register-result "
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Register every scan of a job ({"params", "scans": [{"path", "out"}]}); a failing scan gets error.txt."""
     import ants
 
     params = {**DEFAULTS, **job.get("params", {})}
     # antspyx ignores registration(random_seed=...); its --random-seed comes from this module global
     ants.config._random_seed = int(params["seed"])
-    template = prepare_template(params)
+    key = json.dumps(params, sort_keys=True)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = prepare_template(params)
+    template = _TEMPLATES[key]
     failures = 0
     for item in job["scans"]:
         try:
@@ -137,12 +147,29 @@ def run_job(job: dict[str, Any]) -> int:
             failures += 1
             Path(item["out"]).mkdir(parents=True, exist_ok=True)
             (Path(item["out"]) / "error.txt").write_text(f"{type(exc).__name__}: {exc}")
-    print(json.dumps({"antspyx": getattr(ants, "__version__", "unknown"), "failures": failures}))
+    return {"antspyx": getattr(ants, "__version__", "unknown"), "failures": failures}
+
+
+def serve(lines: Any, out: Any) -> int:
+    """Worker mode: a job file path per input line, a result line per job, until the input ends (one antspyx import
+    and one template preparation for every subject of a batch)."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            summary = run_job(json.loads(Path(line.strip()).read_text()))
+        except Exception as exc:  # the job as a whole failed: the caller raises with this message
+            summary = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write(RESULT + json.dumps(summary) + "\n")
+        out.flush()
     return 0
 
 
 def main(argv: list[str]) -> int:
-    return run_job(json.loads(Path(argv[1]).read_text()))
+    if argv[1:] == ["--serve"]:
+        return serve(sys.stdin, sys.stdout)
+    print(json.dumps(run_job(json.loads(Path(argv[1]).read_text()))))
+    return 0
 
 
 if __name__ == "__main__":
