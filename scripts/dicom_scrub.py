@@ -10,8 +10,8 @@ with job(snakemake, extra_tools=["pydicom", "deid", "presidio_analyzer", "spacy"
     record = read_subjects(snakemake.input.subjects)[snakemake.wildcards.subject]
     key = load_key(snakemake.config)
     cfg = snakemake.config["dicom"]
-    descriptors = descriptor_cleaner(record, cfg, key, snakemake.config.get("text"),
-                                     study_items(snakemake.input.identifiers, record))
+    items = study_items(snakemake.input.identifiers, record)
+    descriptors = descriptor_cleaner(record, cfg, key, snakemake.config.get("text"), items)
     scrub_part(
         snakemake.input.dicom,
         snakemake.output[0],
@@ -22,4 +22,5 @@ with job(snakemake, extra_tools=["pydicom", "deid", "presidio_analyzer", "spacy"
         log=log,
         secrets=SecretStore(snakemake.config["secrets_dir"]),
         descriptors=descriptors,
+        items=items,
     )

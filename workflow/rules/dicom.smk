@@ -8,8 +8,9 @@ rule dicom_scrub:
     input:
         dicom=subject_files("dicom"),
         subjects=SUBJECTS_JSON,
-        # clean_descriptors: clean: the study's identifiers join the descriptor cleaner's deny-list
-        identifiers=IDENTIFIERS_JSON if CLEAN_DESCRIPTORS else [],
+        # the study's identifiers: burned-in text is checked against their written forms (and with
+        # clean_descriptors: clean, they join the descriptor cleaner's deny-list)
+        identifiers=IDENTIFIERS_JSON,
     output:
         directory(f"{WORK}/parts/dicom/{{subject}}"),
     log:

@@ -18,7 +18,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import UID
 
 from . import dates, pixels
-from .needles import kept_values, needles
+from .needles import always_counts, kept_values, needles
 from .objects import non_image_family, read_forced, set_transfer_syntax
 from .profile import Profile, iod_family, resolve
 
@@ -429,12 +429,16 @@ def scrub_subject(
     pixel_recipe: str | None = None,
     burned_in: str = "ocr",
     withhold_series: Callable[[list[Dataset]], str | None] | None = None,
+    known: Iterable[tuple[str, str]] = (),
 ) -> SubjectResult:
     """Scrub one subject's DICOM files; bad files are withheld with a reason and the rest go on.
 
     `withhold_series` looks at a series' original datasets (in instance order) and returns a reason to keep the whole
-    series out of the release (its header values still join the identifiers), or None.
+    series out of the release (its header values still join the identifiers), or None. `known`: the subject's
+    identifiers from the study ((value, kind) pairs, `deidflow.text.deidentify.subject_items`): burned-in text that
+    the second OCR pass reads in any of their written forms (or the file's own header identifiers') fails the check.
     """
+    known = list(known)
     result = SubjectResult()
     readable: list[tuple[str, Dataset]] = []
     for path in sorted(map(str, files)):
@@ -471,7 +475,7 @@ def scrub_subject(
                 if elem.VR in ("PN", "LO", "SH", "DA", "DT"):
                     original.add(elem, elem.keyword or "text")
             outcome = pixels.clean_burned_in(ds, reason, mode=burned_in, recipe=pixel_recipe,
-                                             identifiers=[v for v, _ in original.values])
+                                             identifiers=[*known, *ocr_identifiers(original.values)])
             result.notes += outcome.notes
             if outcome.leak:
                 result.leaks.append((path, outcome.leak))
@@ -504,6 +508,12 @@ def scrub_subject(
                 result.written[f"{folder}/{index:04d}.dcm"] = ds
     result.identifiers = needles(result.identifiers, kept_values(result.written.values()))
     return result
+
+
+def ocr_identifiers(values: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The header values burned-in text is checked against: those that identify whatever the release keeps (names,
+    IDs, dates, institutions, addresses), not the vendor strings a scanner burns in on purpose (model, software)."""
+    return sorted((value, kind) for value, kind in values if always_counts(kind))
 
 
 def _series_sort_key(ds: Dataset, settings: ScrubSettings) -> tuple:
