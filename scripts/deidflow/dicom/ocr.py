@@ -279,7 +279,3 @@ def identifier_needles(items: Iterable[tuple[str, str]]) -> Needles:
                 texts.add((compact, base_kind(kind)))
     return Needles(tuple(sorted(texts)), tuple(sorted(digits)))
 
-
-def matches_identifier(text: str, needles: Needles) -> bool:
-    """Whether OCR text holds one of the identifier forms (OCR's usual O/0 and I/1 confusions folded)."""
-    return bool(needles.kinds_in([Box(0, 0, 1, 1, text)]))

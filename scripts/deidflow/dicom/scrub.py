@@ -467,13 +467,18 @@ def scrub_subject(
                 result.identifiers |= other.values
         readable = kept
     series: dict[tuple[str | None, str], list[tuple[str, Dataset]]] = defaultdict(list)
+    withheld_values: list[tuple[Any, set[tuple[str, str]]]] = []  # header values of images withheld for their pixels
     for path, ds in readable:
         reason = pixels.burned_in_reason(ds)
         if reason:
             original = Found()
+            by_tag: list[tuple[Any, set[tuple[str, str]]]] = []
             for elem in ds.iterall():
                 if elem.VR in ("PN", "LO", "SH", "DA", "DT"):
-                    original.add(elem, elem.keyword or "text")
+                    one = Found()
+                    one.add(elem, elem.keyword or ("private" if elem.tag.is_private else "text"))
+                    original.values |= one.values
+                    by_tag.append((elem.tag, one.values))
             outcome = pixels.clean_burned_in(ds, reason, mode=burned_in, recipe=pixel_recipe,
                                              identifiers=[*known, *ocr_identifiers(original.values)])
             result.notes += outcome.notes
@@ -481,7 +486,7 @@ def scrub_subject(
                 result.leaks.append((path, outcome.leak))
             if outcome.withheld:
                 result.withheld.append((path, outcome.withheld))
-                result.identifiers |= original.values
+                withheld_values += by_tag
                 continue
             if outcome.cleaned:
                 result.pixels_cleaned.add(id(ds))
@@ -506,6 +511,13 @@ def scrub_subject(
                 result.withheld.append((path, reason))
             else:
                 result.written[f"{folder}/{index:04d}.dcm"] = ds
+    if withheld_values:  # a value a released sibling keeps in the same attribute was kept there by the profile
+        released = {(elem.tag, str(v).strip()) for ds in result.written.values() for elem in ds.iterall()
+                    if elem.VR in ("LO", "SH", "CS", "PN", "DA", "DT")
+                    for v in (elem.value if isinstance(elem.value, (list, pydicom.multival.MultiValue))
+                              else [elem.value])}
+        result.identifiers |= {pair for tag, values in withheld_values for pair in values
+                               if (tag, pair[0]) not in released}
     result.identifiers = needles(result.identifiers, kept_values(result.written.values()))
     return result
 
