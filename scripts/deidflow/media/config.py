@@ -44,7 +44,7 @@ class MediaConfig:
             verify_min_face=int(verify.get("min_face_size", cls.verify_min_face)),
             verify_video_fps=float(verify.get("video_sample_fps", cls.verify_video_fps)),
             allowed_tags=tuple(verify.get("allowed_tags", ())),
-            photos_ocr=str(photos.get("ocr", cls.photos_ocr)),
+            photos_ocr="off" if photos.get("ocr", cls.photos_ocr) is False else str(photos.get("ocr", cls.photos_ocr)),
         )
         if cfg.photos_ocr not in PHOTO_OCR:
             raise ValueError(f"config media.photos.ocr: {cfg.photos_ocr!r} is not one of {', '.join(PHOTO_OCR)}")
