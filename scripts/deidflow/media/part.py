@@ -65,8 +65,9 @@ def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: s
     withholds a file whose entity label is a known identifier. `known`: the subject's (value, kind) identifiers;
     with `media.photos.ocr: clean`, a photo whose text the second OCR pass reads one of them in fails the gate."""
     process: Callable = deidentify_photo if kind == "photo" else deidentify_video
+    inputs = list(inputs)
     photo_ocr = kind == "photo" and cfg.photos_ocr == "clean"
-    if photo_ocr:
+    if photo_ocr and inputs:
         from ..dicom import ocr
 
         needles = ocr.identifier_needles(known)

@@ -5,7 +5,7 @@ exiftool-stripped."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ class PhotoResult:
     width: int
     height: int
     text_boxes: int = 0  # text boxes blacked out by OCR
-    leaks: list[str] = field(default_factory=list)  # identifier kinds the second OCR pass read (file withheld)
 
 
 def _register_heif() -> None:
