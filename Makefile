@@ -13,7 +13,7 @@ OWN_VENVS := synth mri peers
 OWN_VENV_STAMPS := $(foreach g,$(OWN_VENVS),$(if $(wildcard envs/$(g).txt),.venv-$(g)/.installed))
 # Pip requirement sets of the main venv: every other group.
 GROUP_REQS := $(filter-out $(foreach g,$(OWN_VENVS),envs/$(g).txt) envs/constraints.txt,$(sort $(wildcard envs/*.txt)))
-DEBIAN_PKGS := libimage-exiftool-perl dcmtk chromium
+DEBIAN_PKGS := libimage-exiftool-perl dcmtk chromium tesseract-ocr tesseract-ocr-eng
 
 .PHONY: demo test venv venvs venv-synth venv-mri venv-peers sysdeps key dryrun lint config clean clean-demo
 
@@ -48,7 +48,7 @@ venv-peers: .venv-peers/.installed
 	touch $@
 
 sysdeps:
-	@command -v exiftool >/dev/null && command -v dcmdump >/dev/null && command -v chromium >/dev/null || { \
+	@command -v exiftool >/dev/null && command -v dcmdump >/dev/null && command -v chromium >/dev/null && command -v tesseract >/dev/null || { \
 	  echo "installing Debian packages: $(DEBIAN_PKGS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PKGS) >/dev/null; }
 

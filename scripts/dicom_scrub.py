@@ -13,8 +13,8 @@ def process_subject(sm, log):
     record = read_subjects(sm.input.subjects)[sm.wildcards.subject]
     key = load_key(sm.config)
     cfg = sm.config["dicom"]
-    descriptors = descriptor_cleaner(record, cfg, key, sm.config.get("text"),
-                                     study_items(sm.input.identifiers, record))
+    items = study_items(sm.input.identifiers, record)
+    descriptors = descriptor_cleaner(record, cfg, key, sm.config.get("text"), items)
     scrub_part(
         sm.input.dicom,
         sm.output[0],
@@ -25,6 +25,7 @@ def process_subject(sm, log):
         log=log,
         secrets=SecretStore(sm.config["secrets_dir"]),
         descriptors=descriptors,
+        items=items,
     )
 
 

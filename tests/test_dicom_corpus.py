@@ -33,7 +33,7 @@ KEPT = {"Manufacturer", "ManufacturerModelName", "SoftwareVersions", "BodyPartEx
         "ReceiveCoilName", "WindowCenterWidthExplanation", "TransducerData", "ProcessingFunction",
         "FilterType", "ConvolutionKernel", "DimensionDescriptionLabel", "SegmentAlgorithmName", "PlateType"}
 SKIP = {"ANONYMOUS", "REMOVED", "UNKNOWN", "NONE"}
-FAMILIES = {"CT", "MR", "US", "SEG", "RTDOSE", "RTPLAN", "RTSTRUCT", "SR", "ECG", "OT"}
+FAMILIES = {"CT", "MR", "US", "SEG", "RTDOSE", "RTPLAN", "RTSTRUCT", "SR", "ECG", "OT", "NM"}
 
 
 def corpus() -> dict[str, list[str]]:
@@ -127,3 +127,22 @@ def test_the_leak_list_raises_no_false_alarm(released):
         data = b"\n".join(p.read_bytes() for p in written.values())
         alarms = [(kind, value) for value, kind in result.identifiers if value.encode("utf-8") in data]
         assert alarms == [], alarms
+
+
+def test_nm_images_are_released_cleaned_or_withheld_as_undecodable(released):
+    """pydicom's NM files (secondary captures of a whole-body scan, so burned-in text candidates): the JPEG 2000 one is
+    released cleaned and OCR-verified; those whose pixels pydicom cannot decode without an optional plugin (12-bit
+    JPEG, a JPEG 2000 stream with an embedded delimiter) are withheld for that reason."""
+    outcomes = {}
+    for files, result, written in released:
+        withheld = dict(result.withheld)
+        for source in files:
+            if str(pydicom.dcmread(source, force=True, stop_before_pixels=True).get("Modality", "")) == "NM":
+                outcomes[Path(source).name] = withheld.get(source, "released")
+        for path in written.values():
+            ds = pydicom.dcmread(path)
+            if ds.get("Modality") == "NM":
+                assert ds.BurnedInAnnotation == "NO"
+                assert "113101" in {item.CodeValue for item in ds.DeidentificationMethodCodeSequence}
+    assert outcomes.pop("JPEG2000.dcm") == "released"
+    assert outcomes and all("pixels cannot be decoded" in reason for reason in outcomes.values()), outcomes

@@ -1,5 +1,7 @@
-"""Burned-in text in real images: OCR finds it and blacks it out, a second OCR pass checks the result, the Clean Pixel
-Data option is recorded; deid recipes' keep regions are kept; a file that cannot be verified is withheld."""
+"""Burned-in text in real images: OCR (RapidOCR) finds it and blacks it out, a second, independent OCR engine
+(Tesseract) checks the result against the subject's identifier forms (the study's and the headers'), the Clean Pixel
+Data option is recorded; deid recipes' keep regions are kept; a file that cannot be verified is withheld; a missing
+Tesseract stops the step."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pydicom.data import get_testdata_file
 from deidflow.dicom import ocr
 from deidflow.dicom.pixels import apply_regions, clean_burned_in, recipe_regions
 from deidflow.dicom.scrub import scrub_subject
-from deidflow.dicom.steps import settings_for
+from deidflow.dicom.steps import pixel_section, settings_for
 from deidflow.subjects import SubjectRecord
 
 KEY = bytes(range(32))
@@ -38,16 +40,17 @@ def us_with_text(tmp_path: Path) -> Path:
 
 def test_burned_in_name_is_blacked_out_verified_and_recorded(tmp_path: Path):
     path = us_with_text(tmp_path)
+    needles = ocr.identifier_needles([(NAME, "dicom:PatientName"), (MRN, "dicom:PatientID")])
     before = ocr.read_text(ocr.to_uint8(pydicom.dcmread(path).pixel_array))
-    assert any(ocr.matches_identifier(b.text, ocr.identifier_forms([NAME, MRN])) for b in before)
+    assert needles.kinds_in(before) == ["id", "name"]
     result = scrub_subject([path], settings_for(RECORD, {"options": {}}, KEY))
     assert result.withheld == [], result.withheld
     (_, ds), = result.written.items()
     assert ds.BurnedInAnnotation == "NO"
     assert "113101" in {item.CodeValue for item in ds.DeidentificationMethodCodeSequence}
-    after = ocr.read_text(ocr.to_uint8(ds.pixel_array), scale=2.0, box_thresh=0.3, text_score=0.3)
-    forms = ocr.identifier_forms([NAME, MRN])
-    assert not any(ocr.matches_identifier(b.text, forms) for b in after)
+    after = ocr.verify_read(ocr.to_uint8(ds.pixel_array))
+    assert needles.kinds_in(after) == []
+    assert any("Tesseract" in note for note in result.notes)  # both engines and versions are recorded
     assert np.count_nonzero(ds.pixel_array[60:190]) > 0.3 * ds.pixel_array[60:190].size  # the image is still there
     assert not any("BAPTIST" in b.text for b in after)  # the site name the scanner burned in is gone too
 
@@ -77,3 +80,65 @@ def test_allow_list_keeps_annotations_not_names():
         assert ocr.allowed_text(text), text
     for text in ("BAPTIST HED CTR", "KOWALCZYK", "3/3/4", "IM=2"):
         assert not ocr.allowed_text(text), text
+
+
+def us_with_study_identifiers(tmp_path: Path) -> Path:
+    """The GE ultrasound with the subject's name and phone written as a sonographer would (initial and surname, DICOM
+    order, a dashed phone) burned in, and a header that holds no identifier at all (scrubbed beforehand)."""
+    ds = pydicom.dcmread(get_testdata_file("examples_rgb_color.dcm"))
+    pixels = ds.pixel_array.copy()
+    pixels[190:240, :, :] = 0
+    cv2.putText(pixels, "J. CASTRO", (5, 205), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
+    cv2.putText(pixels, "555-201-7788", (150, 205), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
+    cv2.putText(pixels, "Castro^Jodi", (5, 230), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
+    ds.PixelData = pixels.tobytes()
+    for keyword in ("PatientName", "PatientID", "InstitutionName", "ReferringPhysicianName", "PatientBirthDate"):
+        if keyword in ds:
+            setattr(ds, keyword, "")
+    path = tmp_path / "sub-orig" / "dicom" / "us_study.dcm"
+    path.parent.mkdir(parents=True)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+STUDY = [("Jodi Castro", "name"), ("555-201-7788", "phone")]
+
+
+def test_study_identifier_forms_in_burned_in_text_are_blacked_out(tmp_path: Path):
+    path = us_with_study_identifiers(tmp_path)
+    needles = ocr.identifier_needles(STUDY)
+    assert needles.kinds_in(ocr.tesseract_read(ocr.to_uint8(pydicom.dcmread(path).pixel_array))) == ["name", "phone"]
+    result = scrub_subject([path], settings_for(RECORD, {"options": {}}, KEY), known=STUDY)
+    assert result.withheld == [] and result.leaks == [], (result.withheld, result.leaks)
+    (_, ds), = result.written.items()
+    assert needles.kinds_in(ocr.verify_read(ocr.to_uint8(ds.pixel_array))) == []
+
+
+def test_identifier_left_in_the_image_fails_the_gate_naming_file_and_kind(tmp_path: Path, monkeypatch):
+    path = us_with_study_identifiers(tmp_path)
+    blackout = ocr.blackout
+
+    def skip_the_phone(frames, boxes):  # a cleaning bug: the box holding the phone number is never blacked out
+        blackout(frames, [b for b in boxes if not (b.x1 > 150 and b.y0 < 212 and b.y1 > 190)])
+
+    monkeypatch.setattr(ocr, "blackout", skip_the_phone)
+    result = scrub_subject([path], settings_for(RECORD, {"options": {}}, KEY), known=STUDY)
+    assert result.written == {}
+    assert [(Path(source).name, what) for source, what in result.leaks] == [("us_study.dcm", "an identifier (phone)")]
+    section = pixel_section(RECORD, result, tmp_path)
+    (check,) = section["checks"]
+    # named by its pseudonymized path (the study's labels replaced) and the kind
+    assert not check["passed"] and check["detail"].startswith(f"sub-{RECORD.pseudonym}/dicom/"), check
+    assert "an identifier (phone)" in check["detail"] and "orig" not in check["detail"]
+    assert "555" not in check["detail"] and "7788" not in check["detail"]  # the kind, never the value
+
+
+def test_missing_tesseract_stops_the_step(monkeypatch):
+    ds = pydicom.dcmread(get_testdata_file("examples_rgb_color.dcm"))
+    ocr.tesseract_version.cache_clear()
+    monkeypatch.setattr(ocr, "TESSERACT", "tesseract-not-installed")
+    try:
+        with pytest.raises(ocr.OcrUnavailable, match="tesseract-ocr"):
+            clean_burned_in(ds, "modality US", mode="ocr")
+    finally:
+        ocr.tesseract_version.cache_clear()

@@ -44,8 +44,17 @@ replace_identifiers(dicom_files=files, save=True, output_folder=out, overwrite=T
 """
 
 
+def write_all() -> None:
+    """The demo's MR is a head volume, which the scrub withholds (it leaves only as defaced NIfTI) without writing it;
+    the peers write every file, so for the comparison deidflow's face-series check is switched off (benchmark only:
+    no config can do this) and every file is scrubbed and written."""
+    from deidflow.dicom import steps
+
+    steps.face_series = lambda cfg: (lambda datasets: None)
+
+
 def make_files(root: Path, n_files: int) -> list[tuple[Path, SubjectRecord]]:
-    """Demo subjects (24-slice MR series + CT image each) until n_files files exist."""
+    """Demo subjects (an MR head series + a CT image each), one per 25 files asked for."""
     people = make_people(max(1, -(-n_files // 25)), seed=42)
     subjects = []
     for i, person in enumerate(people):
@@ -114,6 +123,7 @@ def main() -> None:
     parser.add_argument("--peers", default="deid,dicognito,dicom-anonymizer")
     args = parser.parse_args()
     peers = [p for p in args.peers.split(",") if p]
+    write_all()
     results: dict = {"machine": f"{platform.node()} {platform.processor() or platform.machine()}, "
                                 f"{os.cpu_count()} cores, Python {platform.python_version()}", "tools": {}}
     with tempfile.TemporaryDirectory(prefix="dicom-bench-") as tmp:

@@ -12,8 +12,9 @@ for _batch, _members in part_batches("dicom_scrub", "dicom").items():
         f"{LOGS}/dicom_scrub/{{subject}}.log",
         dicom=subject_files("dicom"),
         subjects=SUBJECTS_JSON,
-        # clean_descriptors: clean: the study's identifiers join the descriptor cleaner's deny-list
-        identifiers=IDENTIFIERS_JSON if CLEAN_DESCRIPTORS else [],
+        # the study's identifiers: burned-in text is checked against their written forms (and with
+        # clean_descriptors: clean, they join the descriptor cleaner's deny-list)
+        identifiers=IDENTIFIERS_JSON,
     )
 
     rule:

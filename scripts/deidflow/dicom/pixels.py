@@ -143,10 +143,14 @@ def _store(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
 
 
 def clean_burned_in(ds: Dataset, reason: str, *, mode: str = "ocr", recipe: str | None = None,
-                    identifiers: Iterable[str] = ()) -> PixelOutcome:
+                    identifiers: Iterable[tuple[str, str]] = ()) -> PixelOutcome:
     """Clean an image that may carry burned-in text: the user's recipe (else deid's bundled ones where they match),
     then OCR (mode `ocr`): text boxes not on the annotation allow-list are blacked out and a second OCR pass checks
-    the result. Anything that cannot be cleaned and verified is withheld with a reason (fail closed)."""
+    the result. Anything that cannot be cleaned and verified is withheld with a reason (fail closed).
+
+    `identifiers`: the subject's (value, kind) identifiers (the study's and the file's headers'): text of the second
+    OCR pass that holds one of their written forms withholds the file and is reported as a leak (by kind).
+    A missing second OCR engine raises `ocr.OcrUnavailable` (the step stops; verification is never skipped)."""
     if mode not in BURNED_IN_MODES:
         raise ValueError(f"dicom.burned_in = {mode!r}: use one of {', '.join(BURNED_IN_MODES)}")
     if mode == "withhold":
@@ -177,14 +181,15 @@ def clean_burned_in(ds: Dataset, reason: str, *, mode: str = "ocr", recipe: str 
             from pydicom.pixels import apply_color_lut
 
             rgb = np.array(apply_color_lut(frames, ds), copy=True)
-        found = ocr.clean_frames(frames, rgb)
-        forms = ocr.identifier_forms(identifiers)
-        if any(ocr.matches_identifier(b.text, forms) for b in found.read_again):
+        found = ocr.clean_frames(frames, rgb, ocr.identifier_needles(identifiers))
+        if found.leaks:
+            kinds = ", ".join(found.leaks)
             return PixelOutcome(withheld=f"burned-in text ({reason}): the second OCR pass read an identifier the "
-                                         "first pass missed", leak="an identifier of the file's headers")
+                                         f"first pass missed ({kinds})", leak=f"an identifier ({kinds})")
         if found.remaining:
             return PixelOutcome(withheld=f"burned-in text ({reason}) still read by the second OCR pass after cleaning")
         outcome.notes.append(f"burned-in text found by OCR and blacked out ({reason}); second OCR pass read no text")
+        outcome.notes.append(f"burned-in text OCR engines: {ocr.engines()}")
         if found.removed:
             outcome.notes.append(f"OCR blacked out {len(found.removed)} text box(es) in one file")
     try:

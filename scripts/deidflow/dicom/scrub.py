@@ -18,7 +18,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import UID
 
 from . import dates, pixels
-from .needles import kept_values, needles
+from .needles import always_counts, kept_values, needles
 from .objects import non_image_family, read_forced, set_transfer_syntax
 from .profile import Profile, iod_family, resolve
 
@@ -429,12 +429,16 @@ def scrub_subject(
     pixel_recipe: str | None = None,
     burned_in: str = "ocr",
     withhold_series: Callable[[list[Dataset]], str | None] | None = None,
+    known: Iterable[tuple[str, str]] = (),
 ) -> SubjectResult:
     """Scrub one subject's DICOM files; bad files are withheld with a reason and the rest go on.
 
     `withhold_series` looks at a series' original datasets (in instance order) and returns a reason to keep the whole
-    series out of the release (its header values still join the identifiers), or None.
+    series out of the release (its header values still join the identifiers), or None. `known`: the subject's
+    identifiers from the study ((value, kind) pairs, `deidflow.text.deidentify.subject_items`): burned-in text that
+    the second OCR pass reads in any of their written forms (or the file's own header identifiers') fails the check.
     """
+    known = list(known)
     result = SubjectResult()
     readable: list[tuple[str, Dataset]] = []
     for path in sorted(map(str, files)):
@@ -463,21 +467,26 @@ def scrub_subject(
                 result.identifiers |= other.values
         readable = kept
     series: dict[tuple[str | None, str], list[tuple[str, Dataset]]] = defaultdict(list)
+    withheld_values: list[tuple[Any, set[tuple[str, str]]]] = []  # header values of images withheld for their pixels
     for path, ds in readable:
         reason = pixels.burned_in_reason(ds)
         if reason:
             original = Found()
+            by_tag: list[tuple[Any, set[tuple[str, str]]]] = []
             for elem in ds.iterall():
                 if elem.VR in ("PN", "LO", "SH", "DA", "DT"):
-                    original.add(elem, elem.keyword or "text")
+                    one = Found()
+                    one.add(elem, elem.keyword or ("private" if elem.tag.is_private else "text"))
+                    original.values |= one.values
+                    by_tag.append((elem.tag, one.values))
             outcome = pixels.clean_burned_in(ds, reason, mode=burned_in, recipe=pixel_recipe,
-                                             identifiers=[v for v, _ in original.values])
+                                             identifiers=[*known, *ocr_identifiers(original.values)])
             result.notes += outcome.notes
             if outcome.leak:
                 result.leaks.append((path, outcome.leak))
             if outcome.withheld:
                 result.withheld.append((path, outcome.withheld))
-                result.identifiers |= original.values
+                withheld_values += by_tag
                 continue
             if outcome.cleaned:
                 result.pixels_cleaned.add(id(ds))
@@ -502,8 +511,21 @@ def scrub_subject(
                 result.withheld.append((path, reason))
             else:
                 result.written[f"{folder}/{index:04d}.dcm"] = ds
+    if withheld_values:  # a value a released sibling keeps in the same attribute was kept there by the profile
+        released = {(elem.tag, str(v).strip()) for ds in result.written.values() for elem in ds.iterall()
+                    if elem.VR in ("LO", "SH", "CS", "PN", "DA", "DT")
+                    for v in (elem.value if isinstance(elem.value, (list, pydicom.multival.MultiValue))
+                              else [elem.value])}
+        result.identifiers |= {pair for tag, values in withheld_values for pair in values
+                               if (tag, pair[0]) not in released}
     result.identifiers = needles(result.identifiers, kept_values(result.written.values()))
     return result
+
+
+def ocr_identifiers(values: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The header values burned-in text is checked against: those that identify whatever the release keeps (names,
+    IDs, dates, institutions, addresses), not the vendor strings a scanner burns in on purpose (model, software)."""
+    return sorted((value, kind) for value, kind in values if always_counts(kind))
 
 
 def _series_sort_key(ds: Dataset, settings: ScrubSettings) -> tuple:

@@ -155,16 +155,19 @@ def scrub_part(
     log: logging.Logger = log,
     secrets: SecretStore | None = None,
     descriptors: Any = None,
+    items: Iterable[Mapping[str, str]] = (),
 ) -> None:
     """Write the `dicom` part for one subject: scrubbed files renamed by series and instance, bad files withheld.
 
     With a secrets store, the subject's UID map (new UID -> original) is kept there for the data steward. With
-    `descriptors` (from `descriptor_cleaner`), free-text descriptions are cleaned instead of removed.
+    `descriptors` (from `descriptor_cleaner`), free-text descriptions are cleaned instead of removed. `items`: the
+    subject's known identifiers (`study_items`), whose written forms burned-in text is checked against.
     """
     settings = settings_for(record, cfg, key, descriptors)
+    known = [(str(item["value"]), str(item["kind"])) for item in items if item.get("value")]
     result = scrub_subject(files, settings, sessions=dict(record.sessions), pixel_recipe=cfg.get("pixel_recipe"),
                            burned_in=cfg.get("burned_in", "ocr"),
-                           withhold_series=first_reason(face_series(cfg), report_series(cfg)))
+                           withhold_series=first_reason(face_series(cfg), report_series(cfg)), known=known)
     with PartWriter(out_dir, "dicom", record.pseudonym) as part:
         for source, reason in result.withheld:
             label = source_label(source, bids_dir, record)

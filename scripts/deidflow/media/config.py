@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 WARN_THRESHOLD = 0.3
 REPLACEMENTS = ("blur", "mosaic", "solid")
+PHOTO_OCR = ("clean", "off")  # media.photos.ocr
 
 
 @dataclass(frozen=True)
@@ -29,19 +30,24 @@ class MediaConfig:
     verify_min_face: int = 20
     verify_video_fps: float = 2.0
     allowed_tags: tuple[str, ...] = field(default_factory=tuple)
+    photos_ocr: str = "clean"  # media.photos.ocr: text in photos (documents, ID cards) blacked out and verified
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None, log: logging.Logger | None = None) -> "MediaConfig":
         """Build from `config["media"]` (missing keys take defaults); warn when the threshold is loose."""
         section = dict(section or {})
         verify = dict(section.pop("verify", {}) or {})
+        photos = dict(section.pop("photos", {}) or {})
         cfg = cls(
             **{k: v for k, v in section.items() if k in cls.__dataclass_fields__ and k != "allowed_tags"},
             verify_min_confidence=float(verify.get("min_confidence", cls.verify_min_confidence)),
             verify_min_face=int(verify.get("min_face_size", cls.verify_min_face)),
             verify_video_fps=float(verify.get("video_sample_fps", cls.verify_video_fps)),
             allowed_tags=tuple(verify.get("allowed_tags", ())),
+            photos_ocr="off" if photos.get("ocr", cls.photos_ocr) is False else str(photos.get("ocr", cls.photos_ocr)),
         )
+        if cfg.photos_ocr not in PHOTO_OCR:
+            raise ValueError(f"config media.photos.ocr: {cfg.photos_ocr!r} is not one of {', '.join(PHOTO_OCR)}")
         if cfg.replacement not in REPLACEMENTS:
             raise ValueError(f"config media.replacement: {cfg.replacement!r} is not one of {', '.join(REPLACEMENTS)}")
         if not 0 < cfg.threshold < 1:

@@ -14,7 +14,7 @@ from ..subjects import SubjectRecord, pseudonymize_path
 from .config import MediaConfig
 from .faces import FaceBlurrer
 from .metadata import read_tags
-from .photos import deidentify_photo
+from .photos import PhotoTextError, deidentify_photo
 from .probe import MediaError
 from .verify import FaceVerifier, Finding, verify_media
 from .videos import deidentify_video
@@ -59,11 +59,20 @@ def _checks(rel: str, findings: list[Finding]) -> list[dict]:
 
 def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: str | os.PathLike,
                      record: SubjectRecord, cfg: MediaConfig, writer: PartWriter, log: logging.Logger,
-                     scanner=None) -> dict:
+                     scanner=None, known: Iterable[tuple[str, str]] = ()) -> dict:
     """Blur, clean and verify every input of one subject (kind 'photo' or 'video'); returns the risk section.
     Released names are rebuilt from BIDS entities (`deidflow.bidsname`); `scanner` (the subject's leak-scan needles)
-    withholds a file whose entity label is a known identifier."""
+    withholds a file whose entity label is a known identifier. `known`: the subject's (value, kind) identifiers;
+    with `media.photos.ocr: clean`, a photo whose text the second OCR pass reads one of them in fails the gate."""
     process: Callable = deidentify_photo if kind == "photo" else deidentify_video
+    inputs = list(inputs)
+    photo_ocr = kind == "photo" and cfg.photos_ocr == "clean"
+    if photo_ocr and inputs:
+        from ..dicom import ocr
+
+        needles = ocr.identifier_needles(known)
+        process = lambda src, dst, cfg, blurrer: deidentify_photo(src, dst, cfg, blurrer, needles)  # noqa: E731
+        writer.note(f"photo text (media.photos.ocr: clean) blacked out and verified: {ocr.engines()}")
     blurrer, verifier = FaceBlurrer(cfg), FaceVerifier(cfg)
     checks: list[dict] = []
     figures: list[dict] = []
@@ -88,6 +97,10 @@ def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: s
             writer.withhold(rel, reason)
             metrics["withheld"] += 1
             log.warning("withheld %s: %s", rel, reason)
+            if isinstance(exc, PhotoTextError) and exc.leaks:
+                checks.append({"name": f"no identifier read by the second OCR pass in {rel}", "passed": False,
+                               "detail": f"an identifier ({', '.join(exc.leaks)}) (file withheld)"})
+                metrics["failed_checks"] += 1
             continue
         metrics["released"] += 1
         metrics["faces_blurred"] += getattr(result, "faces", 0) or getattr(result, "frames_with_faces", 0)
@@ -95,6 +108,11 @@ def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: s
         writer.add_identifiers(identifying_values(src))
         findings = verify_media(dst, cfg, verifier, name=rel)
         file_checks = _checks(rel, findings)
+        if photo_ocr:
+            metrics["text_boxes_blacked_out"] = metrics.get("text_boxes_blacked_out", 0) + result.text_boxes
+            file_checks.append({"name": f"no identifier read by the second OCR pass in {rel}", "passed": True,
+                                "detail": f"{result.text_boxes} text box(es) blacked out; Tesseract and RapidOCR "
+                                          "read no identifier and no text left"})
         checks += file_checks
         metrics["failed_checks"] += sum(not c["passed"] for c in file_checks)
         for finding in findings:

@@ -1,10 +1,13 @@
-"""One photo: orientation applied, faces replaced, re-encoded from pixels with no metadata, then exiftool-stripped."""
+"""One photo: orientation applied, faces replaced, text blacked out by OCR and verified by a second engine
+(`media.photos.ocr: clean`; photos of documents, ID cards, letters), re-encoded from pixels with no metadata, then
+exiftool-stripped."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -24,6 +27,7 @@ class PhotoResult:
     faces: int
     width: int
     height: int
+    text_boxes: int = 0  # text boxes blacked out by OCR
 
 
 def _register_heif() -> None:
@@ -68,14 +72,43 @@ def save_clean(rgb: np.ndarray, alpha: np.ndarray | None, dst: Path, fmt: str, c
     image.save(dst, format=SAVE_FORMAT[fmt], **options)
 
 
+class PhotoTextError(MediaError):
+    """A photo whose text OCR cannot clean and verify: withheld; `leaks` names the identifier kinds read."""
+
+    def __init__(self, message: str, leaks: list[str] | None = None):
+        super().__init__(message)
+        self.leaks = leaks or []
+
+
+def clean_text(rgb: np.ndarray, needles: Any = None) -> tuple[np.ndarray, int]:
+    """Black out the text of an RGB photo the way burned-in DICOM text is (`deidflow.dicom.ocr`: RapidOCR, then
+    Tesseract and RapidOCR at 2x verify); PhotoTextError when the second pass still reads text or an identifier."""
+    from ..dicom import ocr
+
+    frames = np.array(rgb[None], copy=True)
+    found = ocr.clean_frames(frames, None, needles)
+    if found.leaks:
+        kinds = ", ".join(found.leaks)
+        raise PhotoTextError(f"text in the photo: the second OCR pass read an identifier the first pass missed "
+                             f"({kinds})", found.leaks)
+    if found.remaining:
+        raise PhotoTextError("text in the photo still read by the second OCR pass after cleaning")
+    return frames[0], len(found.removed)
+
+
 def deidentify_photo(src: str | os.PathLike, dst: str | os.PathLike, cfg: MediaConfig,
-                     blurrer: FaceBlurrer) -> PhotoResult:
-    """Write a face-blurred, metadata-free copy of `src` at `dst` (same format); MediaError when it cannot."""
+                     blurrer: FaceBlurrer, needles: Any = None) -> PhotoResult:
+    """Write a face-blurred, text-cleaned (`cfg.photos_ocr`), metadata-free copy of `src` at `dst` (same format);
+    MediaError when it cannot. `needles` (`deidflow.dicom.ocr.identifier_needles`): the subject's identifier forms
+    whose presence in the second OCR pass's text withholds the photo (PhotoTextError.leaks)."""
     fmt = check_format(src, PHOTO_FORMATS)
     rgb, alpha, icc = load_upright(src, fmt)
     rgb, faces = blurrer.anonymize(rgb)
+    boxes = 0
+    if cfg.photos_ocr == "clean":
+        rgb, boxes = clean_text(rgb, needles)
     dst = Path(dst)
     save_clean(rgb, alpha, dst, fmt, cfg, icc)
     if fmt != "heic":  # exiftool cannot delete all HEIC metadata; the fresh encode above writes none
         strip_image(dst, keep_icc=cfg.keep_icc)
-    return PhotoResult(faces=faces, width=rgb.shape[1], height=rgb.shape[0])
+    return PhotoResult(faces=faces, width=rgb.shape[1], height=rgb.shape[0], text_boxes=boxes)
