@@ -7,6 +7,7 @@ rule text_transcripts:
         subjects=SUBJECTS_JSON,
         identifiers=IDENTIFIERS_JSON,
         dicom=subject_parts("dicom"),  # the subject's DICOM header values join its deny-list
+        participants=text_participants(),  # with text.language_column: the subject's language
     output:
         directory(f"{WORK}/parts/transcript/{{subject}}"),
     log:
