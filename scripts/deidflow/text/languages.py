@@ -49,7 +49,8 @@ _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 _FR_STREET = r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|cours|route|square|passage|voie)"
 _ES_STREET = r"(?:calle|c/|avenida|avda\.|av\.|plaza|pza\.|paseo|camino|carretera|ronda|travesía|glorieta|callejón)"
 _IT_STREET = r"(?:via|viale|piazza|piazzale|corso|vicolo|largo|strada|lungomare)"
-_PARTICLE = r"(?:de|del|de\s+la|de\s+los|de\s+las|du|des|de\s+l'|d'|la|le|les|l'|el|los|las|della|dello|dei|degli|di)"
+_PARTICLE = (r"(?:de|del|de\s+la|de\s+los|de\s+las|du|des|de\s+l'|d'|la|le|les|l'|el|los|las|della|dello|delle|dell'"
+             r"|dei|degli|di|dal|dalla|dall')")
 _NAME_WORDS = rf"(?:\s*{_PARTICLE}\s*)?{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{0,3}}"
 _FI_SUFFIX = (r"(?:katu|kadu\w*|tie|tie\w+|polku|polu\w+|kuja\w*|väylä\w*|raitti|raiti\w+|rinne|rintee\w+|tori\w*"
               r"|ranta|rann\w+|puisto\w*|aukio\w*|kaari|kaare\w+|piha\w*|mäki|mäe\w+|kierros|kierro\w+)")
@@ -133,7 +134,10 @@ LANGUAGES: dict[str, Language] = {
         day_suffix=r"\.", month_year=r"\s+",
         street=(rf"\b[A-ZÄÖÜ][a-zäöüß\-]*{_DE_SUFFIX}(?:\s+\d{{1,4}}\s?[a-z]?)?(?![\w])",
                 rf"\b(?:Am|An\s+der|Auf\s+dem|Im|In\s+der|Zum|Zur)?\s*[A-ZÄÖÜ][a-zäöüß\-]+(?:er)?\s+{_DE_WORD}"
-                r"(?:\s+\d{1,4}\s?[a-z]?)?(?![\w])"),
+                r"(?:\s+\d{1,4}\s?[a-z]?)?(?![\w])",
+                # "Am Strande 8", "An der Alster 12": a place preposition, a name and a house number
+                r"\b(?:Am|An\s+der|An\s+den|Auf\s+dem|Auf\s+der|Im|In\s+der|Unter\s+den|Zum|Zur)\s+"
+                r"[A-ZÄÖÜ][a-zäöüß\-]+\s+\d{1,4}\s?[a-z]?(?![\w])"),
         postcode=(r"\b\d{5}\b",),
         context={"PHONE_NUMBER": ("telefon", "telefonnummer", "handy", "nummer", "anrufen", "tel", "mobil"),
                  "POSTCODE": ("plz", "postleitzahl", "adresse", "anschrift"),
