@@ -30,8 +30,8 @@ PASSAGES = {
          ["Aino Mäkinen", "Hämeenkatu 12 A 5", "33100", "Tampere", "131052-308T", "040 123 4567",
           "3. tammikuuta 2021", "Juhani Laaksosen"],
          ["12. helmikuuta 2021"]),
-        ("Participant: Työskentelin Oulussa paperitehtaalla, ja lääkärini on tohtori Saarinen. Tyttäreni Helmi asuu "
-         "Kuopiossa, Puijonkatu 7 B 12. Hän syntyi 14.5.1998 ja soittaa numerosta +358 50 765 4321.",
+        ("Participant: Työskentelin Oulussa paperitehtaalla, ja lääkärini on tohtori Saarinen. Tyttäreni Helmi "
+         "asuu Kuopiossa, Puijonkatu 7 B 12. Hän syntyi 14.5.1998 ja soittaa numerosta +358 50 765 4321.",
          ["Oulussa", "Saarinen", "Helmi", "Kuopiossa", "Puijonkatu 7 B 12", "14.5.1998", "+358 50 765 4321"],
          ["23.6.1998"]),
     ],
@@ -122,7 +122,8 @@ def test_written_dates_are_parsed_and_written_back_per_language():
     cases = {
         ("fr", "3 janvier 2021"): "12 février 2021", ("fr", "lundi 4 janvier 2021"): "samedi 13 février 2021",
         ("fr", "1er décembre 2020"): "10 janvier 2021",
-        ("es", "3 de enero de 2021"): "12 de febrero de 2021", ("es", "martes, 22 de diciembre de 2020"): "domingo, 31 de enero de 2021",
+        ("es", "3 de enero de 2021"): "12 de febrero de 2021",
+        ("es", "martes, 22 de diciembre de 2020"): "domingo, 31 de enero de 2021",
         ("fi", "3. tammikuuta 2021"): "12. helmikuuta 2021", ("fi", "tammikuussa 2021"): "helmikuussa 2021",
         ("fi", "maanantaina 4. tammikuuta 2021"): "lauantaina 13. helmikuuta 2021",
         ("de", "3. Januar 2021"): "12. Februar 2021", ("de", "Montag, 4. Januar 2021"): "Samstag, 13. Februar 2021",

@@ -22,9 +22,9 @@ from deidflow.text.evaluate import score  # noqa: E402
 # (text, [(value, kind)]): kinds as identifiers.columns would give them (for the "known" run).
 HELD_OUT = {
     "fr": [
-        ("Participant: Bonjour, je suis Hélène Marchand. Depuis 2015 je vis au 27 avenue Jean Jaurès à Villeurbanne "
-         "avec mon compagnon, Bertrand Lefèvre. Vous pouvez m'écrire à helene.marchand@orange.fr ou m'appeler au "
-         "04 78 12 34 56.",
+        ("Participant: Bonjour, je suis Hélène Marchand. Depuis 2015 je vis au 27 avenue Jean Jaurès à "
+         "Villeurbanne avec mon compagnon, Bertrand Lefèvre. Vous pouvez m'écrire à helene.marchand@orange.fr ou "
+         "m'appeler au 04 78 12 34 56.",
          [("Hélène Marchand", "name"), ("27 avenue Jean Jaurès", "address"), ("Villeurbanne", "place"),
           ("Bertrand Lefèvre", "name"), ("helene.marchand@orange.fr", "email"), ("04 78 12 34 56", "phone")]),
         ("Participant: Ma fille Camille travaille à la mairie de Besançon. On s'est mariés le 14 juillet 1992 à "

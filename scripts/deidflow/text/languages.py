@@ -84,7 +84,8 @@ LANGUAGES: dict[str, Language] = {
                 ("septiembre", "setiembre"), ("octubre",), ("noviembre",), ("diciembre",)),
         weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
         day_suffix=r"(?:º|°)?", day_month=r"\s+de\s+", month_year=r"\s+del?\s+",
-        street=(rf"\b{_ES_STREET}\s*{_NAME_WORDS}(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,4}}(?:\s*,?\s*\d{{1,2}}[º°ª]\s*[A-Z]?)?)?",),
+        street=(rf"\b{_ES_STREET}\s*{_NAME_WORDS}"
+                r"(?:,?\s*(?:n[º°o]\.?\s*)?\d{1,4}(?:\s*,?\s*\d{1,2}[º°ª]\s*[A-Z]?)?)?",),
         postcode=(r"\b(?:0[1-9]|[1-4]\d|5[0-2])\d{3}\b",),
         context={"PHONE_NUMBER": ("teléfono", "móvil", "número", "llamar", "tel"),
                  "POSTCODE": ("código", "postal", "dirección", "cp"),
