@@ -14,7 +14,7 @@ from deidflow.parts import PartWriter
 from deidflow.subjects import SubjectRecord
 from deidflow.text.deidentify import (TextConfig, deidentify_bytes, deidentify_subject, find_entities, study_deny,
                                       subject_language)
-from deidflow.text.engine import analyzer
+from deidflow.text.engine import analyzer, engine_for
 from deidflow.text.evaluate import score
 from deidflow.text.languages import LANGUAGES, LanguageError, get, shift_date
 from deidflow.text.surrogates import Surrogates
@@ -189,6 +189,7 @@ def test_an_unknown_language_code_fails_at_parse_time_naming_the_column_line_and
     with pytest.raises(LanguageError, match="column 'lang'.*'xx'"):
         subject_language(tmp_path / "participants.tsv", "B2", TextConfig(language_column="lang"))
     assert get("FR").code == "fr"
+    assert engine_for(TextConfig(language="fi")).supported_languages == ["fi"]
 
 
 def recall_by_language(with_study_identifiers: bool = False) -> dict[str, dict]:

@@ -124,3 +124,10 @@ def _language_analyzer(language: str, *, extra_recognizers: bool = True) -> Anal
     for recognizer in language_recognizers(lang) if extra_recognizers else []:
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=[lang.code])
+
+
+def engine_for(cfg, language: str | None = None) -> AnalyzerEngine:
+    """The analyzer for a `TextConfig` in `language` (default: `cfg.language`): what a step that cleans a subject's
+    free text calls, with the subject's language from `deidentify.subject_language`."""
+    language = language or cfg.language
+    return analyzer(model_for(language, cfg.model), language=language)
