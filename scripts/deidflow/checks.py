@@ -206,3 +206,33 @@ def raise_problems(problems: list[str], configfiles: list[str]) -> None:
         where = ", ".join(map(str, configfiles)) or "config/config.yaml"
         raise ConfigError(f"the config ({where}) does not fit the study; {len(problems)} problem(s):\n"
                           + "\n".join(f"  - {p}" for p in problems))
+
+
+def check_text_languages(config: Mapping[str, Any], participants: str | Path) -> list[str]:
+    """`text.language` is a supported code, and `text.language_column` (when set) is a participants.tsv column whose
+    every non-empty cell is one; each problem names the key, the file, the line and the value."""
+    from .discovery import StudyError, read_participants
+    from .text.languages import LANGUAGES, SUPPORTED
+
+    text = config.get("text") or {}
+    problems: list[str] = []
+    language = str(text.get("language", "en")).strip().lower()
+    if language not in LANGUAGES:
+        problems.append(f"text.language: unsupported language {text.get('language')!r}; supported ISO 639-1 codes: "
+                        f"{', '.join(SUPPORTED)}")
+    column = text.get("language_column")
+    if not column:
+        return problems
+    try:
+        table = read_participants(Path(participants))
+    except StudyError as err:
+        return problems + [f"text.language_column: {err}"]
+    if column not in table.columns:
+        return problems + [f"text.language_column: participants.tsv has no column {column!r} (its columns: "
+                           f"{', '.join(map(str, table.columns))})"]
+    for line, value in enumerate(table[column], start=2):
+        code = str(value).strip()
+        if code and code.lower() != "n/a" and code.lower() not in LANGUAGES:
+            problems.append(f"text.language_column: participants.tsv column {column!r} line {line} has {code!r}, "
+                            f"not a supported ISO 639-1 code ({', '.join(SUPPORTED)})")
+    return problems

@@ -15,6 +15,7 @@ from deidflow.checks import (
     check_interpreters,
     check_paths,
     check_tables,
+    check_text_languages,
     raise_problems,
     resolve_k,
 )
@@ -128,6 +129,8 @@ raise_problems(
     ),
     CONFIGFILES,
 )
+# Transcript languages: text.language and each code in the text.language_column of participants.tsv.
+raise_problems(check_text_languages(config, f"{BIDS}/participants.tsv"), CONFIGFILES)
 
 
 wildcard_constraints:
@@ -248,3 +251,12 @@ def batch_logs(plan):
 def bids_dir(wildcards):
     """Param function: the input study (a function, so the linter does not take it for a hard-coded file prefix)."""
     return BIDS
+
+
+def text_participants():
+    """participants.tsv as an input of the text rules when it names each subject's language (text.language_column)."""
+    return (
+        [f"{BIDS}/participants.tsv"]
+        if (config.get("text") or {}).get("language_column")
+        else []
+    )

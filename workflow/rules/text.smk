@@ -12,6 +12,8 @@ for _batch, _members in part_batches("text_transcripts", "transcript").items():
         identifiers=IDENTIFIERS_JSON,
         # the subject's DICOM header values join its deny-list
         dicom=subject_parts("dicom"),
+        # with text.language_column: the subject's language
+        participants=text_participants(),
     )
 
     rule:

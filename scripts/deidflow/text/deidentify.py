@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
-
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from .chunking import analyze_chunked, resolve
 from .encoding import TranscriptEncodingError, decode
 from .formats import DEFAULT_SPEAKERS, TranscriptFormatError, detect_format, mask, structure_spans
+from .languages import id_entities
 from .recognizers import deny_recognizer, deny_terms
 from .surrogates import Surrogates
 
@@ -40,6 +42,7 @@ _MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]
 _TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "the", "and"}
 # Detected values of these types go to the leak scan (they are specific enough to search the whole release for).
 LEAK_ENTITIES = {"EMAIL_ADDRESS", "PHONE_NUMBER", "ID", "US_SSN", "STREET_ADDRESS", "UK_NHS", "URL"}
+LEAK_ENTITIES |= id_entities()  # the national IDs of every supported language's countries
 
 
 @dataclass
@@ -60,6 +63,8 @@ class TextConfig:
     guess_encoding: bool = True
     mode: str = "default"
     strict_zipf: float = 3.0
+    language: str = "en"  # ISO 639-1 code of the study's transcripts (deidflow.text.languages)
+    language_column: str | None = None  # participants.tsv column with a subject's own language code
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> "TextConfig":
@@ -72,19 +77,48 @@ class TextConfig:
     def __post_init__(self) -> None:
         if self.mode not in ("default", "strict"):
             raise ValueError(f"text.mode must be 'default' or 'strict', not {self.mode!r}")
+        from .languages import get
+
+        self.language = get(self.language).code
 
     def threshold(self, entity: str) -> float:
         return self.entity_thresholds.get(entity, self.score_threshold)
 
 
-def find_entities(text: str, fmt: str, engine: AnalyzerEngine, deny: list, cfg: TextConfig) -> list[RecognizerResult]:
-    """Entities in the spoken content of a transcript (structure masked out), above their thresholds."""
+def engine_language(engine: AnalyzerEngine) -> str:
+    """The language an analyzer was built for (`engine.analyzer(language=...)`)."""
+    return engine.supported_languages[0] if engine.supported_languages else "en"
+
+
+def for_language(recognizers: list, language: str) -> list:
+    """Ad-hoc recognizers (the study's deny-list) registered for `language` (Presidio runs only those of the
+    language analysed)."""
+    if language == "en":
+        return recognizers
+    out = []
+    for recognizer in recognizers:
+        twin = copy.copy(recognizer)
+        twin.supported_language = language
+        out.append(twin)
+    return out
+
+
+def find_entities(text: str, fmt: str, engine: AnalyzerEngine, deny: list, cfg: TextConfig,
+                  language: str | None = None) -> list[RecognizerResult]:
+    """Entities in the spoken content of a transcript (structure masked out), above their thresholds. `language`
+    defaults to the engine's; a language without an NER model adds the capitalised-token rule (`proper_tokens`)."""
+    from .languages import date_pattern, get
+
+    language = language or engine_language(engine)
+    lang = get(language)
+    months = date_pattern(lang)
     masked = mask(text, structure_spans(text, fmt, cfg.speakers))
     floor = min([cfg.score_threshold, *cfg.entity_thresholds.values()])
     allow = set(s.casefold() for s in [*cfg.allow_list, *cfg.speakers])
+    deny = for_language(deny, language)
 
     def analyze(chunk: str) -> list[RecognizerResult]:
-        return engine.analyze(chunk, language="en", ad_hoc_recognizers=deny, score_threshold=floor)
+        return engine.analyze(chunk, language=language, ad_hoc_recognizers=deny, score_threshold=floor)
 
     kept = []
     for r in analyze_chunked(masked, analyze, cfg.chunk_chars, cfg.chunk_overlap):
@@ -94,15 +128,85 @@ def find_entities(text: str, fmt: str, engine: AnalyzerEngine, deny: list, cfg: 
             continue
         if stripped.casefold() in allow:
             continue
-        if r.entity_type == "DATE_TIME" and not (re.search(r"\d", value) or _MONTH.search(value)):
+        if r.entity_type == "DATE_TIME" and not (re.search(r"\d", value) or _MONTH.search(value)
+                                                 or months is not None and months.search(value)):
             continue  # "yesterday", "last week": not a calendar date
         lead = len(value) - len(value.lstrip())
         r.start, r.end = r.start + lead, r.start + lead + len(stripped)
+        if language != "en" and r.entity_type == "PHONE_NUMBER" and _NUMERIC_DATE.fullmatch(stripped):
+            r.entity_type = "DATE_TIME"  # 03.01.2021 read as a German phone number is a date: shift it
         kept.append(r)
-    found = resolve(kept + propagate(masked, kept, allow))
+    if language != "en":  # capitalised words that are not common words of the language (the only NER without model)
+        kept = kept + proper_tokens(masked, resolve(kept), allow, lang)
+    found = resolve(kept + propagate(masked, kept, allow, lang.inflected))
     if cfg.mode == "strict":
-        found = resolve(found + strict_tokens(masked, found, allow, cfg.strict_zipf))
+        found = resolve(found + strict_tokens(masked, found, allow, cfg.strict_zipf, language))
     return found
+
+
+_NUMERIC_DATE = re.compile(r"\d{1,2}([./\-])\d{1,2}\1(?:\d{4}|\d{2})")
+PROPER = "PROPER_NOUN"  # the entity type the capitalised-token rule replaces a word as
+_CAPITALISED = re.compile(r"(?<![\w'’\-])[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['’\-][^\W\d_]+)*")
+# German phrases where a preposition is followed by a capitalised common noun without an article.
+_NOT_PLACES = {"ordnung", "zukunft", "hause", "haus", "bedarf", "ruhe", "zeit", "kontakt", "wirklichkeit", "betrieb",
+               "gefahr", "kraft", "frage", "arbeit", "rente", "urlaub", "therapie", "behandlung", "schule", "ende",
+               "anfang", "folge", "form", "zusammenarbeit", "absprache", "rücksprache", "ausnahme", "ausbildung"}
+
+
+@functools.lru_cache(maxsize=8)
+def name_gazetteer(locale: str) -> frozenset[str]:
+    """First and last names of a locale (Faker's bundled lists, installed with the text environment)."""
+    import importlib
+
+    out: set[str] = set()
+    try:
+        module = importlib.import_module(f"faker.providers.person.{locale}")
+    except ImportError:
+        return frozenset()
+    provider = module.Provider
+    for attr in ("first_names", "first_names_male", "first_names_female", "last_names"):
+        values = getattr(provider, attr, ())
+        out.update(v.casefold() for v in (values.keys() if isinstance(values, dict) else values))
+    return frozenset(out)
+
+
+def proper_tokens(text: str, found: list[RecognizerResult], allow: set[str], lang) -> list[RecognizerResult]:
+    """The capitalised-token rule for a language without an NER model: a capitalised word that no detector took is
+    a proper noun when it is inside a sentence and not a common word of the language (wordfreq Zipf frequency below
+    `lang.proper_zipf`), when it follows a place preposition ("in Berlin"), or when it is a first or last name of
+    the language's locale (at a sentence start too). Month and weekday names and allow-listed words are kept."""
+    from wordfreq import zipf_frequency
+
+    calendar = {w.casefold() for spellings in lang.months for w in spellings} | {w.casefold() for w in lang.weekdays}
+    names = name_gazetteer(lang.faker_locale)
+    places = {w.casefold() for w in lang.place_words}
+    titles = {w.casefold().rstrip(".") for w in lang.titles} | {"dr", "prof"}
+    taken = sorted((r.start, r.end) for r in found)
+    out, i = [], 0
+    for m in _CAPITALISED.finditer(text):
+        while i < len(taken) and taken[i][1] <= m.start():
+            i += 1
+        if i < len(taken) and taken[i][0] < m.end():
+            continue
+        word = m.group(0)
+        key = word.casefold()
+        if key in allow or key in titles or len(word) < 2 or word.isupper() and len(word) <= 3:
+            continue
+        if key in calendar or any(key.startswith(c) and len(key) - len(c) <= 3 for c in calendar):
+            continue
+        before = text[:m.start()].rstrip(" \t\"'(«„“")
+        previous = re.search(r"([\w.]+)\s*$", before)
+        previous_word = previous.group(1) if previous else ""
+        start = not before or before[-1] in "!?:\n-–—" or (
+            before[-1] == "." and not re.fullmatch(r"\d+\.|[A-Z][a-z]{0,3}\.", previous_word))
+        zipf = zipf_frequency(key, lang.code)
+        if key in names:
+            out.append(RecognizerResult("PERSON", m.start(), m.end(), 0.6))
+        elif not start and previous_word.casefold() in places and key not in _NOT_PLACES:
+            out.append(RecognizerResult("LOCATION", m.start(), m.end(), 0.6))
+        elif not start and zipf < lang.proper_zipf:
+            out.append(RecognizerResult(PROPER, m.start(), m.end(), 0.5))
+    return out
 
 
 STRICT = "OTHER"  # the entity type strict mode replaces a word as
@@ -111,7 +215,8 @@ _CALENDAR = {m.casefold() for m in ("January February March April May June July 
                                     "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday").split()}
 
 
-def strict_tokens(text: str, found: list[RecognizerResult], allow: set[str], min_zipf: float) -> list[RecognizerResult]:
+def strict_tokens(text: str, found: list[RecognizerResult], allow: set[str], min_zipf: float,
+                  language: str = "en") -> list[RecognizerResult]:
     """Recall first (text.mode: strict, the approach Philter takes): every word that no detector took and that is
     neither a common English word (wordfreq Zipf frequency >= min_zipf) nor allow-listed, every capitalised word
     inside a sentence that is not very common (a proper noun nobody listed), and every long number."""
@@ -133,7 +238,7 @@ def strict_tokens(text: str, found: list[RecognizerResult], allow: set[str], min
         if word.isdigit():
             out.append(RecognizerResult(STRICT, m.start(), m.end(), 0.5))
             continue
-        zipf = zipf_frequency(fold(word), "en")
+        zipf = zipf_frequency(fold(word) if language == "en" else word.casefold(), language)
         before = text[:m.start()].rstrip(" \t\"'(")
         inside = bool(before) and before[-1] not in ".!?:\n-"
         proper = word[0].isupper() and inside and word != "I" and zipf < COMMON_ZIPF
@@ -147,12 +252,15 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def propagate(text: str, results: list[RecognizerResult], allow: set[str]) -> list[RecognizerResult]:
+def propagate(text: str, results: list[RecognizerResult], allow: set[str],
+              inflected: str = "") -> list[RecognizerResult]:
     """Every other mention of a detected name, place or organisation (and of each capitalised token of a detected
-    person's name): a name the model tags once is replaced everywhere, as consistency requires."""
+    person's name): a name the model tags once is replaced everywhere, as consistency requires. In an inflected
+    language (`inflected`: the regex of its case endings) a single word is also found with an ending (Kallio-n), and a
+    Finnish -nen name by its -s- stem (Virtanen, Virtasen)."""
     types: dict[str, str] = {}
     for r in results:
-        if r.entity_type in ("PERSON", "LOCATION", "ORGANIZATION"):
+        if r.entity_type in ("PERSON", "LOCATION", "ORGANIZATION", PROPER):
             types[text[r.start:r.end]] = r.entity_type
     for value, entity in list(types.items()):
         if entity == "PERSON":
@@ -163,8 +271,21 @@ def propagate(text: str, results: list[RecognizerResult], allow: set[str]) -> li
     if not types:
         return []
     alternation = "|".join(re.escape(t) for t in sorted(types, key=len, reverse=True))
-    return [RecognizerResult(types[m.group(0)], m.start(), m.end(), 0.9)
-            for m in re.finditer(rf"(?<![\w@.])(?:{alternation})(?![\w@])", text)]
+    out = [RecognizerResult(types[m.group(0)], m.start(), m.end(), 0.9)
+           for m in re.finditer(rf"(?<![\w@.])(?:{alternation})(?![\w@])", text)]
+    if inflected:
+        stems = {}
+        for value, entity in types.items():
+            if " " in value or len(value) < 4 or not value[:1].isupper():
+                continue
+            stems.setdefault(value, entity)
+            if value.endswith("nen") and len(value) > 5:
+                stems.setdefault(value[:-3] + "s", entity)
+        if stems:
+            alternation = "|".join(re.escape(t) for t in sorted(stems, key=len, reverse=True))
+            for m in re.finditer(rf"(?<![\w@.])({alternation})(?:{inflected})(?![\w@])", text):
+                out.append(RecognizerResult(stems[m.group(1)], m.start(), m.end(), 0.85))
+    return out
 
 
 def replace(text: str, results: Iterable[RecognizerResult], surrogates: Surrogates) -> str:
@@ -189,8 +310,9 @@ class FileResult:
 
 
 def deidentify_bytes(data: bytes, name: str, engine: AnalyzerEngine, deny: list, deny_check: re.Pattern | None,
-                     surrogates: Surrogates, cfg: TextConfig) -> FileResult:
-    """De-identify one transcript's bytes; an unreadable or still-identifying file comes back with `error` set."""
+                     surrogates: Surrogates, cfg: TextConfig, language: str | None = None) -> FileResult:
+    """De-identify one transcript's bytes; an unreadable or still-identifying file comes back with `error` set.
+    `language` is the engine's unless given (build the engine with `engine.analyzer(language=...)`)."""
     try:
         text, encoding = decode(data, name, allow_guess=cfg.guess_encoding)
     except TranscriptEncodingError as err:
@@ -199,7 +321,7 @@ def deidentify_bytes(data: bytes, name: str, engine: AnalyzerEngine, deny: list,
     if not text.strip():
         return FileResult(text, encoding)
     try:
-        results = find_entities(text, fmt, engine, deny, cfg)
+        results = find_entities(text, fmt, engine, deny, cfg, language)
     except TranscriptFormatError as err:
         return FileResult(None, encoding, error=f"{name}: not a valid {fmt.upper()} file: {err}")
     out = replace(text, results, surrogates)
@@ -275,18 +397,21 @@ def write_output(path: Path, text: str) -> None:
 
 def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers: Mapping[str, Any],
                        cfg: TextConfig, writer, log, *, salt: str = "",
-                       extra_items: Iterable[Mapping[str, str]] = ()) -> None:
+                       extra_items: Iterable[Mapping[str, str]] = (), language: str | None = None) -> None:
     """De-identify one subject's transcripts into a PartWriter: released under pseudonymized names, or withheld.
-    `extra_items` are more of the subject's known identifiers (e.g. from its DICOM headers, `dicom_items`)."""
+    `extra_items` are more of the subject's known identifiers (e.g. from its DICOM headers, `dicom_items`);
+    `language` is the subject's own (`subject_language`), else the study's `text.language`."""
     from ..bidsname import BidsNameError, plan_names, report_path
     from ..risk.leaks import Scanner, build_needles
-    from .engine import analyzer
+    from .engine import analyzer, model_for
+    from .languages import get
 
-    engine = analyzer(cfg.model)
+    lang = get(language or cfg.language)
+    engine = analyzer(model_for(lang.code, cfg.model), language=lang.code)
     items = [*subject_items(identifiers, record.pseudonym), *extra_items]
     deny, check = study_deny(items, cfg)
     surrogates = Surrogates(record.pseudonym, style=cfg.surrogates, date_mode=cfg.dates,
-                            shift_days=record.date_shift_days, salt=salt)
+                            shift_days=record.date_shift_days, salt=salt, language=lang.code)
     seed_names(surrogates, items)
     totals: Counter = Counter()
     released = withheld = words = 0
@@ -300,7 +425,7 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
             writer.withhold(label, f"file name: {rel}")
             withheld += 1
             continue
-        result = deidentify_bytes(Path(path).read_bytes(), rel, engine, deny, check, surrogates, cfg)
+        result = deidentify_bytes(Path(path).read_bytes(), rel, engine, deny, check, surrogates, cfg, lang.code)
         if result.error is not None:
             log.warning("withheld %s: %s", rel, result.error)
             writer.withhold(rel, result.error)
@@ -318,8 +443,16 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
         log.info("%s: %d entities replaced (%s)", rel, sum(result.entities.values()),
                  dict(sorted(result.entities.items())))
     writer.add_identifiers((i["value"], f"study:{i.get('kind', 'other')}") for i in items)
-    metrics = {"released": released, "withheld": withheld, "model": cfg.model, "mode": cfg.mode,
-               "entities_replaced": dict(sorted(totals.items()))}
+    metrics = {"released": released, "withheld": withheld, "model": lang.model and model_for(lang.code, cfg.model),
+               "mode": cfg.mode, "language": lang.code, "entities_replaced": dict(sorted(totals.items()))}
+    checks = []
+    if lang.model is None:  # no NER model for this language on PyPI: patterns and the capitalised-token rule
+        metrics["recall"] = "reduced"
+        reason = (f"{lang.name} ({lang.code}) has no NER model: names and places were found by patterns, the "
+                  "study's identifiers and a capitalised-token rule only, so recall is reduced")
+        writer.note(f"transcripts: {reason}")
+        checks.append({"name": f"transcripts: NER model for {lang.name}", "passed": None, "gated": False,
+                       "detail": reason})
     if cfg.mode == "strict":  # what recall-first cost: words replaced only because they are not common words
         metrics["strict_words_replaced"] = totals.get(STRICT, 0)
         metrics["words"] = words
@@ -331,5 +464,25 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
         "checks": [{
             "name": "transcripts: no study identifier left after replacement", "passed": True,
             "detail": f"{released} released, {withheld} withheld (re-checked against the study's identifiers)",
-        }],
+        }, *checks],
     })
+
+
+def subject_language(participants: str | os.PathLike, original: str, cfg: TextConfig) -> str:
+    """A subject's transcript language: its `text.language_column` cell in participants.tsv (`original` is its label
+    without `sub-`), or the study's `text.language` when there is no column or the cell is empty. An unsupported
+    code is a LanguageError naming the column, the file and the value."""
+    from ..discovery import read_participants
+    from .languages import get
+
+    if not cfg.language_column:
+        return cfg.language
+    table = read_participants(Path(participants))
+    if cfg.language_column not in table.columns:
+        raise ValueError(f"text.language_column: {Path(participants).name} has no column {cfg.language_column!r}")
+    rows = table[table["participant_id"].str.strip() == f"sub-{original}"]
+    cell = rows[cfg.language_column].iloc[0] if len(rows) else None
+    if cell is None or str(cell).strip() in ("", "n/a", "nan"):
+        return cfg.language
+    return get(str(cell), where=f"text.language_column: {Path(participants).name} column "
+                                f"{cfg.language_column!r}").code

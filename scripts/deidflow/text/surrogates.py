@@ -45,11 +45,16 @@ def normalize(value: str) -> str:
     return " ".join(value.casefold().split())
 
 
-def parse_date(text: str) -> tuple[dt.date, str] | None:
-    """(date, format) for a written date, or None when it is not a calendar date."""
+# Numeric formats read day first outside English (03/01/2021 is 3 January in French, Spanish, German, Finnish).
+DAY_FIRST_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y"]
+
+
+def parse_date(text: str, language: str = "en") -> tuple[dt.date, str] | None:
+    """(date, format) for a written date, or None when it is not a calendar date. Numeric dates are read month
+    first in English, day first in every other language."""
     clean = _OF.sub(" ", _ORDINAL.sub("", text.strip().rstrip(".,"))).strip()
     clean = " ".join(clean.split())
-    for fmt in DATE_FORMATS:
+    for fmt in DATE_FORMATS if language == "en" else DAY_FIRST_FORMATS:
         try:
             has_year = "%Y" in fmt or "%y" in fmt  # a date without a year is parsed in a leap year
             parsed = dt.datetime.strptime(clean if has_year else f"{clean} 2000", fmt if has_year else f"{fmt} %Y")
@@ -100,10 +105,11 @@ def shift_written_date(text: str, days: int) -> str | None:
     return out
 
 
-def render_date(day: dt.date, fmt: str) -> str:
-    """A date in the format it was written in (no zero padding for day-of-month words)."""
+def render_date(day: dt.date, fmt: str, like: str | None = None) -> str:
+    """A date in the format it was written in (no zero padding for day-of-month words, nor for a numeric date
+    written without it: 3.1.2021 stays unpadded)."""
     out = day.strftime(fmt)
-    if "%B" in fmt or "%b" in fmt:
+    if "%B" in fmt or "%b" in fmt or like is not None and re.search(r"(?<!\d)\d(?!\d)", like):
         out = re.sub(r"\b0(\d)\b", r"\1", out)
     return out
 
@@ -112,13 +118,13 @@ class Surrogates:
     """Replacement text for one subject's entities, the same for the same value across all its transcripts."""
 
     def __init__(self, subject: str, *, style: str = "tag", date_mode: str = "shift", shift_days: int = 0,
-                 salt: str = ""):
+                 salt: str = "", language: str = "en"):
         if style not in ("tag", "fake"):
             raise ValueError(f"text.surrogates must be 'tag' or 'fake', not {style!r}")
         if date_mode not in ("shift", "year", "tag"):
             raise ValueError(f"text.dates must be 'shift', 'year' or 'tag', not {date_mode!r}")
         self.subject, self.style, self.date_mode, self.shift = subject, style, date_mode, shift_days
-        self.salt = salt
+        self.salt, self.language = salt, language
         self._table: dict[tuple[str, str], str] = {}
         self._counts: dict[str, int] = {}
         self._given: dict[tuple[str, str], tuple[str, str]] = {}  # given name -> the one full name with it
@@ -173,21 +179,32 @@ class Surrogates:
         return f"[{entity}_{self._counts[entity]}]"
 
     def _date(self, value: str) -> str:
+        from .languages import LANGUAGES, date_match, shift_date
+
+        lang = LANGUAGES.get(self.language)
+        if lang is not None and lang.months:  # a date written in the subject's language ("3. tammikuuta 2021")
+            m = date_match(value, lang)
+            if m is not None:
+                if self.date_mode == "shift":
+                    return shift_date(value, self.shift, lang) or "[DATE]"
+                return m["y"] if self.date_mode == "year" and m["y"] else "[DATE]"
         if self.date_mode == "shift":
             written = shift_written_date(value, self.shift)
             if written is not None:
                 return written
-        parsed = parse_date(value)
+        parsed = parse_date(value, self.language)
         if parsed is None or self.date_mode == "tag":
             return "[DATE]"
         day, fmt = parsed
         if self.date_mode == "year":
             return str(day.year) if "%Y" in fmt or "%y" in fmt else "[DATE]"
-        return render_date(day + dt.timedelta(days=self.shift), fmt)
+        return render_date(day + dt.timedelta(days=self.shift), fmt, value.strip())
 
     def _fake(self, entity: str, normalized: str) -> str:
         seed = hashlib.sha256(f"{self.salt}\0{self.subject}\0{entity}\0{normalized}".encode()).digest()
-        faker = Faker("en_US")
+        from .languages import LANGUAGES
+
+        faker = Faker(LANGUAGES[self.language].faker_locale if self.language in LANGUAGES else "en_US")
         faker.seed_instance(int.from_bytes(seed[:8], "big"))
         method = "first_name" if entity == "PERSON" and " " not in normalized else _FAKE.get(entity)
         return getattr(faker, method)() if method else f"[{entity}]"
