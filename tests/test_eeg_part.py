@@ -215,3 +215,34 @@ def test_a_corrupt_recording_is_withheld_naming_the_file(tmp_path):
     assert "header size" in withheld["sub-ab12cd/eeg/sub-ab12cd_task-rest_eeg.edf"]
     assert "FIF" in withheld["sub-ab12cd/eeg/sub-ab12cd_task-x_eeg.fif"]
     assert read_manifest(out)["produced"] == []
+
+
+def test_demo_recording_leaves_nothing_of_the_person(tmp_path):
+    """The demo generator's EDF+ (name, birth date, record number, physician in the header; name and phone in an
+    annotation and the events table): the part holds none of them, and MNE reads the result."""
+    import random
+
+    from deidflow.demo import eeg as demo_eeg
+    from deidflow.demo.people import make_people
+
+    person = make_people(1, 7)[0]
+    record = SubjectRecord(person.label, "ef34gh", 30, {})
+    demo_eeg.write(tmp_path / "study", person, random.Random(3), small=True)
+    items = [{"value": person.full_name, "kind": "name"}, {"value": person.phone, "kind": "phone"},
+             {"value": person.date_of_birth.isoformat(), "kind": "date"},
+             {"value": person.national_id, "kind": "id"}, {"value": person.physician, "kind": "name"},
+             {"value": person.hospital, "kind": "org"}, {"value": person.street_address, "kind": "address"}]
+    identifiers = {"subjects": {"ef34gh": items}}
+    inputs = [str(p) for p in sorted((tmp_path / "study").rglob("*")) if p.is_file()]
+    with PartWriter(tmp_path / "part", "eeg", "ef34gh") as writer:
+        process_subject(inputs, str(tmp_path / "study"), record, identifiers, EegConfig(), TextConfig(), writer, LOG)
+    manifest = read_manifest(tmp_path / "part")
+    assert not manifest["withheld"] and len(manifest["produced"]) == 4
+    part_ids = json.loads((tmp_path / "part" / "identifiers.json").read_text())["values"]
+    needles = build_needles({"subjects": {"ef34gh": items + part_ids}})
+    hits = [h for h in scan_tree(tmp_path / "part" / "files", Scanner(needles)) if h.blocking]
+    assert not hits, [(h.file, h.kind, h.form) for h in hits]
+    raw = mne.io.read_raw_edf(tmp_path / "part" / "files" / "sub-ef34gh" / "eeg" / "sub-ef34gh_task-rest_eeg.edf",
+                              verbose="error")
+    assert raw.info["meas_date"].date() == person.visit_date + dt.timedelta(days=30)
+    assert person.last_name not in " ".join(raw.annotations.description)

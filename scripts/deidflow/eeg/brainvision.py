@@ -49,7 +49,7 @@ def _lines(text: str, sections: set[str], what: str) -> list[tuple[str | None, s
     lines = text.splitlines()
     if not lines or not lines[0].startswith("Brain Vision") and not lines[0].startswith("BrainVision"):
         raise BrainVisionError(f"not a BrainVision {what} (its first line is not the BrainVision identification)")
-    out = [(None, lines[0].strip())]
+    out: list[tuple[str | None, str]] = [("", lines[0].strip())]
     section = None
     for line in lines[1:]:
         match = _SECTION.match(line.strip())
@@ -63,10 +63,10 @@ def rewrite_header(text: str, data_name: str, marker_name: str, clean: Callable[
     """The `.vhdr` text for release and the names of what was dropped (sections, keys, comment lines)."""
     out, dropped = [], []
     for section, line in _lines(text, SECTIONS_VHDR, "header"):
-        if section is None:
-            out.append(line)
+        if section == "":
+            out.append(line)  # the identification line
             continue
-        if section not in SECTIONS_VHDR:
+        if section is None or section not in SECTIONS_VHDR:  # before the first section: comments only
             if _SECTION.match(line.strip()):
                 dropped.append(f"section [{section}]")
             continue
@@ -118,10 +118,10 @@ def rewrite_markers(text: str, data_name: str, shift_days: int | None,
     out, dropped, found = [], [], []
     changed = 0
     for section, line in _lines(text, SECTIONS_VMRK, "marker file"):
-        if section is None:
+        if section == "":
             out.append(line)
             continue
-        if section not in SECTIONS_VMRK:
+        if section is None or section not in SECTIONS_VMRK:
             if _SECTION.match(line.strip()):
                 dropped.append(f"section [{section}]")
             continue
