@@ -246,3 +246,23 @@ def test_demo_recording_leaves_nothing_of_the_person(tmp_path):
                               verbose="error")
     assert raw.info["meas_date"].date() == person.visit_date + dt.timedelta(days=30)
     assert person.last_name not in " ".join(raw.annotations.description)
+
+
+def test_leak_scan_reads_edf_and_fif_structure(tmp_path):
+    """A first name alone is too short for the raw scan of a binary file; the EDF header, the EDF+ annotations and
+    the FIF string tags are compared value by value."""
+    from deidflow.risk.leaks import _recording_values
+
+    raw = _raw()
+    mne.export.export_raw(tmp_path / "x.edf", raw, verbose="error")
+    raw.save(tmp_path / "x_raw.fif", verbose="error")
+    scanner = Scanner(build_needles({"subjects": {"ab12cd": [{"value": "Ripley", "kind": "name"},
+                                                             {"value": LAST, "kind": "name"}]}}))
+    edf_values = " ".join(v for _, v in _recording_values((tmp_path / "x.edf").read_bytes(), "x.edf"))
+    assert LAST in edf_values and "called from" in edf_values
+    assert scanner.scan_bytes((tmp_path / "x.edf").read_bytes(), "sub-ab12cd/eeg/x.edf")
+    fif_values = " ".join(v for _, v in _recording_values((tmp_path / "x_raw.fif").read_bytes(), "x_raw.fif"))
+    assert "Ripley" in fif_values and LAST in fif_values
+    kinds = {h.where.split()[0] for h in scanner.scan_bytes((tmp_path / "x_raw.fif").read_bytes(),
+                                                              "sub-ab12cd/meg/x_meg.fif") if h.where}
+    assert "FIF" in kinds

@@ -117,5 +117,8 @@ def rewrite_set(src: Path, dst: Path, shift_days: int | None, clean: Callable[[s
         mne.export.export_raw(dst, raw, fmt="eeglab", overwrite=True, verbose="error")
     except Exception as err:  # noqa: BLE001
         raise MneFileError(f"MNE cannot write it back as EEGLAB ({type(err).__name__})") from None
+    data = dst.read_bytes()
+    if data[:6] == b"MATLAB":  # the 116-byte text header holds the time of writing: fixed, for identical reruns
+        dst.write_bytes(b"MATLAB 5.0 MAT-file, written by deidflow".ljust(116) + data[116:])
     return {"identifiers": found + more, "annotations": len(raw.annotations), "annotations_cleaned": changed}
 
