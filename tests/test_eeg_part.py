@@ -266,3 +266,62 @@ def test_leak_scan_reads_edf_and_fif_structure(tmp_path):
     kinds = {h.where.split()[0] for h in scanner.scan_bytes((tmp_path / "x_raw.fif").read_bytes(),
                                                               "sub-ab12cd/meg/x_meg.fif") if h.where}
     assert "FIF" in kinds
+
+
+@pytest.mark.parametrize("path", [
+    "sub-01/eeg/sub-01_task-rest_eeg.edf", "sub-01/ses-1/meg/sub-01_ses-1_task-rest_meg.fif",
+    "sub-01/ieeg/sub-01_task-rest_ieeg.vhdr", "sub-01/eeg/sub-01_task-rest_notes.txt",
+    "sub-01/func/sub-01_task-rest_physio.tsv.gz", "sub-01/func/sub-01_task-rest_physio.json",
+])
+def test_recordings_and_physio_are_kind_eeg(path):
+    from deidflow.discovery import classify
+
+    assert classify(path).kind == "eeg" and classify(path).subject == "01"
+
+
+def test_bold_sidecars_stay_nifti_and_step_off_withholds_eeg():
+    from deidflow.discovery import classify
+    from deidflow.steps import enabled_parts, withheld_kinds
+
+    assert classify("sub-01/func/sub-01_task-rest_bold.json").kind == "nifti"
+    config = {"steps": {"eeg": False}}
+    assert withheld_kinds(config)["eeg"] == "step eeg is off (steps.eeg: false)"
+    assert "eeg" not in enabled_parts({"eeg": ("eeg",), "photo": ("photo",)}, config)
+    assert "eeg" in enabled_parts({"eeg": ("eeg",)}, {})
+
+
+def test_bad_config_is_a_clear_error():
+    with pytest.raises(ValueError, match="eeg.dates"):
+        EegConfig.from_config({"dates": "year"})
+    with pytest.raises(ValueError, match="eeg.markers"):
+        EegConfig.from_config({"markers": ["(unclosed"]})
+
+
+def test_bdf_header_rewritten_and_samples_kept(tmp_path):
+    raw = _raw()
+    folder = tmp_path / "study" / "sub-01" / "eeg"
+    folder.mkdir(parents=True)
+    mne.export.export_raw(folder / "sub-01_task-rest_eeg.bdf", raw, verbose="error")
+    original = (folder / "sub-01_task-rest_eeg.bdf").read_bytes()
+    assert original[:8] == b"\xffBIOSEMI" and LAST.encode() in original[:256]
+    out = _run(tmp_path / "study", tmp_path / "part")
+    released = (out / "files" / "sub-ab12cd" / "eeg" / "sub-ab12cd_task-rest_eeg.bdf").read_bytes()
+    assert LAST.encode() not in released
+    back = mne.io.read_raw_bdf(out / "files" / "sub-ab12cd" / "eeg" / "sub-ab12cd_task-rest_eeg.bdf",
+                               verbose="error")
+    first = mne.io.read_raw_bdf(folder / "sub-01_task-rest_eeg.bdf", verbose="error")
+    assert np.array_equal(back.get_data(), first.get_data())
+    assert back.info["meas_date"].date() == (MEAS + dt.timedelta(days=SHIFT)).date()
+
+
+def test_brainvision_without_its_data_file_is_withheld(tmp_path):
+    folder = tmp_path / "study" / "sub-01" / "eeg"
+    folder.mkdir(parents=True)
+    mne.export.export_raw(folder / "sub-01_task-rest_eeg.vhdr", _raw(), verbose="error")
+    (folder / "sub-01_task-rest_eeg.eeg").unlink()
+    out = _run(tmp_path / "study", tmp_path / "part")
+    manifest = read_manifest(out)
+    assert manifest["produced"] == []
+    reasons = {w["source"]: w["reason"] for w in manifest["withheld"]}
+    assert "DataFile is not in the study" in reasons["sub-ab12cd/eeg/sub-ab12cd_task-rest_eeg.vhdr"]
+    assert any(".vmrk file that no released header names" in r for r in reasons.values())
