@@ -325,3 +325,27 @@ def test_brainvision_without_its_data_file_is_withheld(tmp_path):
     reasons = {w["source"]: w["reason"] for w in manifest["withheld"]}
     assert "DataFile is not in the study" in reasons["sub-ab12cd/eeg/sub-ab12cd_task-rest_eeg.vhdr"]
     assert any(".vmrk file that no released header names" in r for r in reasons.values())
+
+
+def test_scans_rows_of_released_recordings_are_kept(tmp_path):
+    from deidflow.scans import release_scans
+
+    path = tmp_path / "sub-01" / "sub-01_scans.tsv"
+    path.parent.mkdir(parents=True)
+    path.write_text("filename\tacq_time\neeg/sub-01_task-rest_eeg.edf\t2021-05-03T10:00:00\n"
+                    "eeg/sub-01_task-gone_eeg.edf\t2021-05-03T11:00:00\n")
+    released = {"sub-ab12cd/eeg/sub-ab12cd_task-rest_eeg.edf"}
+    target, text, dropped = release_scans(path, "sub-01/sub-01_scans.tsv", RECORD, released)
+    assert text == "filename\tacq_time\neeg/sub-ab12cd_task-rest_eeg.edf\t2021-03-19T10:00:00\n" and dropped == 1
+
+
+def test_edf_truncated_or_unfinished(tmp_path):
+    raw = _raw()
+    mne.export.export_raw(tmp_path / "x.edf", raw, verbose="error")
+    data = (tmp_path / "x.edf").read_bytes()
+    with pytest.raises(edf.EdfError, match="shorter than its header"):
+        edf.rewrite(data[:-100], shift_days=1, clean=str)
+    unfinished = data[:236] + b"-1      " + data[244:]  # a recorder that stopped before writing the record count
+    out, info = edf.rewrite(unfinished, shift_days=1, clean=str)
+    header, _ = edf.parse_header(out)
+    assert header.records == edf.parse_header(data)[0].records and info["annotations"] == 3

@@ -111,7 +111,7 @@ def parse_header(data: bytes) -> tuple[EdfHeader, int]:
 
 
 def _pad(text: str, width: int) -> bytes:
-    raw = text.encode("ascii", "replace")[:width]
+    raw = text.encode("latin-1", "replace")[:width]
     return raw + b" " * (width - len(raw))
 
 
@@ -200,10 +200,13 @@ def rewrite(data: bytes, *, shift_days: int | None, clean: Callable[[str], str])
     header, size = parse_header(data)
     record_bytes = sum(s.samples for s in header.signals) * header.sample_bytes
     body = data[size:]
-    if record_bytes <= 0 or header.records < 0 or len(body) < header.records * record_bytes:
+    if record_bytes <= 0:
+        raise EdfError("the signals hold no samples")
+    if header.records == -1:  # left by a recorder that stopped before updating the header: count what is there
+        header.records = len(body) // record_bytes
+    if header.records < 0 or len(body) < header.records * record_bytes:
         raise EdfError("the file is shorter than its header says (truncated recording)")
-    if header.records == -1 or len(body) > header.records * record_bytes:
-        body = body[: header.records * record_bytes]  # trailing bytes after the last record carry nothing we keep
+    body = body[: header.records * record_bytes]  # trailing bytes after the last record carry nothing we keep
     found = header_identifiers(header)
     start = start_datetime(header)
     if start is not None:
