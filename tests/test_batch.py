@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import run_snakemake, share_noise_draws, write_config
-from deidflow.batch import Named, base_rule, plan_batches, run_batch
+from deidflow.batch import Named, base_rule, plan_batches, run_batch, stops_the_step
 from deidflow.parts import PartWriter, read_manifest
 from test_reproducible import assert_same_release, comparable_release, frozen_commit
 
@@ -87,7 +87,8 @@ def test_a_crash_in_one_subject_is_withheld_and_the_others_finish(tmp_path):
     assert not (tmp_path / "work/provenance/text_transcripts/subject-bb.json").exists()
 
 
-BATCHED = ("dicom_scrub", "dicom_convert", "mri_deface", "media_photos", "media_videos", "text_transcripts")
+BATCHED = ("dicom_scrub", "dicom_convert", "mri_deface", "media_photos", "media_videos", "text_transcripts",
+           "eeg_recordings")
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +106,22 @@ def broken_study(small_study, tmp_path_factory) -> Path:
 
 @pytest.mark.workflow
 @pytest.mark.slow
+def test_an_error_of_the_step_itself_fails_the_job_instead_of_withholding(tmp_path):
+    """A missing model, tool or key is no subject's fault: withholding every subject's files would hide it behind a
+    release that passes; the job fails with the message, as a one-subject job did."""
+    from deidflow.dicom.ocr import OcrUnavailable
+
+    (tmp_path / "logs/text_transcripts").mkdir(parents=True)
+
+    def process_subject(sm, log):
+        raise OcrUnavailable("tesseract is not installed: install tesseract-ocr")
+
+    with pytest.raises(OcrUnavailable, match="tesseract-ocr"):
+        run_batch(fake_batch(tmp_path, ["aa", "bb"]), process_subject, part="transcript", sources=("transcripts",))
+    assert not (tmp_path / "work/parts/transcript/aa").exists()  # nothing withheld in its name
+    assert stops_the_step(ImportError("no module")) and not stops_the_step(ValueError("corrupt file"))
+
+
 def test_batch_size_does_not_change_the_release_and_a_bad_file_fails_no_one(broken_study, tmp_path):
     runs = {}
     with frozen_commit(tmp_path):

@@ -134,6 +134,13 @@ def withheld_sources(job: SubjectJob, sources: Iterable[str]) -> list[str]:
     return sorted(set(labels))
 
 
+def stops_the_step(err: BaseException) -> bool:
+    """An error no subject can be withheld for: the step itself cannot work (a missing package, model or tool, a bad
+    key or config). It fails the job with its message, as it did before batches, instead of withholding every subject's
+    files one by one. Such error classes say so with a class attribute `stops_the_step = True`."""
+    return isinstance(err, (ImportError, MemoryError)) or bool(getattr(err, "stops_the_step", False))
+
+
 def run_batch(snakemake: Any, process_subject: Callable[[SubjectJob, logging.Logger], None], *, part: str,
               sources: Iterable[str], extra_tools: Iterable[str] = ()) -> list[str]:
     """Run `process_subject` for every subject of the batch; returns the subjects whose work failed.
@@ -151,6 +158,8 @@ def run_batch(snakemake: Any, process_subject: Callable[[SubjectJob, logging.Log
             with provenance_job(sub, extra_tools=extra_tools) as log:
                 process_subject(sub, log)
         except Exception as err:  # isolation: one subject's crash never fails the others of its batch
+            if stops_the_step(err):
+                raise
             failed.append(sub.subject)
             reason = (f"{sub.rule} failed on this subject ({type(err).__name__}); withheld, see "
                       f"{Path(sub.log[0]).name if sub.log else 'the log'}")

@@ -32,6 +32,10 @@ SUFFIXES: dict[str | None, frozenset[str]] = {
     "beh": frozenset("beh events physio stim video transcript".split()),
     None: frozenset({"scans", "sessions"}),
 }
+# Recordings (EEG, MEG, iEEG) and their sidecars.
+SUFFIXES["eeg"] = frozenset("eeg channels events electrodes coordsystem physio stim photo".split())
+SUFFIXES["meg"] = frozenset("meg channels events headshape coordsystem physio stim photo".split())
+SUFFIXES["ieeg"] = frozenset("ieeg channels events electrodes coordsystem physio stim photo".split())
 # Names of the BIDS layout itself (they carry nothing about a person), kept as they are in report labels.
 WELL_KNOWN = frozenset({"sourcedata", "dicom", "phenotype", "derivatives", "code", "stimuli", "README", "README.md",
                         "README.txt", "CHANGES", "LICENSE", "participants.tsv", "participants.json",

@@ -12,11 +12,14 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 KINDS = ("dataset_description", "table", "dicom", "nifti", "photo", "video", "transcript", "scans", "unknown")
+KINDS += ("eeg",)  # EEG/MEG/iEEG recordings and their sidecars; physio files under any datatype
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic"}
 VIDEO_EXT = {".mp4", ".mov", ".avi", ".mkv", ".webm"}
 TRANSCRIPT_EXT = {".txt", ".vtt", ".srt"}
 NIFTI_DATATYPES = {"anat", "func", "dwi", "fmap", "perf"}
 LABEL = re.compile(r"^[A-Za-z0-9]+$")
+EEG_DATATYPES = {"eeg", "meg", "ieeg"}
+PHYSIO_NAMES = ("_physio.tsv.gz", "_physio.json", "_stim.tsv.gz", "_stim.json")
 
 
 class StudyError(ValueError):
@@ -81,6 +84,8 @@ def classify(relpath: str) -> InputFile:
             return InputFile(relpath, "scans", subject, session)
         if len(rest) == 2:
             datatype = rest[0]
+            if datatype in EEG_DATATYPES or name.lower().endswith(PHYSIO_NAMES):
+                return InputFile(relpath, "eeg", subject, session)
             if datatype in NIFTI_DATATYPES and ext in (".nii", ".nii.gz", ".json", ".bval", ".bvec"):
                 return InputFile(relpath, "nifti", subject, session)
             if datatype == "photo" and ext in PHOTO_EXT:

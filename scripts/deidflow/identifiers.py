@@ -54,6 +54,8 @@ def study_identifiers(
 class ConfigError(ValueError):
     """A config key that names something the study does not have."""
 
+    stops_the_step = True  # deidflow.batch: a failed step, not a withheld subject
+
 
 def check_columns(bids_dir: str | Path, columns: Mapping[str, str], config_file: str = "the config") -> None:
     """Every `identifiers.columns` entry must be a column of participants.tsv or of a phenotype table: a misspelt

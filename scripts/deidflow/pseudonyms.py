@@ -24,6 +24,8 @@ _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"  # no 0/o, 1/l/i, u: labels survive
 class PseudonymError(ValueError):
     """The pseudonym configuration or mapping is inconsistent."""
 
+    stops_the_step = True  # deidflow.batch: a failed step, not a withheld subject
+
 
 def load_key(cfg: Mapping) -> bytes:
     """Return the study key from `pseudonym.key_file` or the environment variable `pseudonym.key_env`.

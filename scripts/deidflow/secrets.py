@@ -16,6 +16,8 @@ FILE_MODE = 0o600
 class SecretsError(RuntimeError):
     """The secrets store is missing, unsafe or unreadable."""
 
+    stops_the_step = True  # deidflow.batch: a failed step, not a withheld subject
+
 
 class SecretStore:
     """A directory of secret files with owner-only permissions."""

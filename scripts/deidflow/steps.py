@@ -14,6 +14,7 @@ STEP_KINDS: dict[str, tuple[str, ...]] = {
     "transcript": ("transcript",),
     "scans": ("scans",),
     "tables": ("table",),
+    "eeg": ("eeg",),
     "synth": (),
     "risk_tables": (),
     "risk_synthetic": (),
@@ -32,6 +33,7 @@ PART_STEP: dict[str, str] = {
     "video": "video",
     "transcript": "transcript",
     "scans": "scans",
+    "eeg": "eeg",
     "tables": "tables",
     "synth": "synth",
 }

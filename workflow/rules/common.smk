@@ -50,6 +50,7 @@ try:
         _schema = ROOT / f"workflow/schemas/{_section}.schema.yaml"
         if _schema.is_file():
             validate(config[_section], _schema)
+    validate(config.setdefault("eeg", {}), ROOT / "workflow/schemas/eeg.schema.yaml")
 except WorkflowError as _err:
     raise WorkflowError(f"{CONFIG_FILES}: {_err}") from None
 resolve_k(config)
@@ -91,6 +92,8 @@ SUBJECT_PARTS = {
     "video": ("video",),
     "scans": ("scans",),
 }
+# EEG/MEG/iEEG recordings, their sidecars and physio files (rule eeg_recordings).
+SUBJECT_PARTS["eeg"] = ("eeg",)
 GLOBAL_PARTS = {
     "dataset": ("dataset_description",),
     "tables": ("table",),

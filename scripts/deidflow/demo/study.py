@@ -11,6 +11,7 @@ from .people import Person, make_people
 from .tables import write_tables
 
 MODALITIES = ("dicom", "nifti", "media", "transcripts")
+MODALITIES += ("eeg",)  # an EDF+ recording with its BIDS sidecars (deidflow.demo.eeg)
 
 
 def write_extras(study_dir: Path, person: Person) -> None:

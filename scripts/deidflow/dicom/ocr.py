@@ -122,6 +122,8 @@ def blackout(frames: np.ndarray, boxes: Iterable[Box]) -> None:
 class OcrUnavailable(RuntimeError):
     """The second OCR engine (Tesseract) is missing: verification cannot run, so the step stops."""
 
+    stops_the_step = True  # deidflow.batch: a failed step, not a withheld subject
+
 
 TESSERACT = "tesseract"
 TESSERACT_LANG = "eng"

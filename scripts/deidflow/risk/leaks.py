@@ -308,6 +308,8 @@ def _structured_values(data: bytes, label: str) -> Iterator[tuple[str, str, str]
         yield from ((where, value, "") for where, value in _nifti_values(data))
     elif data[:3] == b"\xff\xd8\xff" or data[:8] == b"\x89PNG\r\n\x1a\n" or data[:4] in (b"II*\x00", b"MM\x00*"):
         yield from ((where, value, "") for where, value in _image_values(data))
+    else:
+        yield from ((where, value, "") for where, value in _recording_values(data, label))
 
 
 def _dicom_values(data: bytes) -> Iterator[tuple[str, str, str]]:
@@ -337,6 +339,46 @@ def _dicom_values(data: bytes) -> Iterator[tuple[str, str, str]]:
         where = f"DICOM element {tag} {elem.keyword or 'private'}".strip()
         for text in values:
             yield where, text, elem.keyword
+
+
+def _recording_values(data: bytes, label: str) -> Iterator[tuple[str, str]]:
+    """Text values of EEG/MEG recordings: EDF/BDF header fields and EDF+ annotations, and FIF string tags, so short
+    values are compared too (the raw scan sees only long ones in binary files; BrainVision files are text)."""
+    lower = label.lower()
+    if data[:8] in (b"0       ", b"\xffBIOSEMI") and lower.endswith((".edf", ".bdf")):
+        yield from _edf_values(data)
+    elif lower.endswith(".fif"):
+        yield from _fif_values(data)
+
+
+def _edf_values(data: bytes) -> Iterator[tuple[str, str]]:
+    from ..eeg.edf import EdfError, parse_header
+
+    try:
+        header, size = parse_header(data)
+    except EdfError:
+        return
+    for where, value in (("EDF patient", header.patient), ("EDF recording", header.recording)):
+        yield where, value.replace("_", " ")
+    for signal in header.signals:
+        yield "EDF signal", f"{signal.label} {signal.transducer} {signal.prefilter}"
+    if any(s.label.strip() in ("EDF Annotations", "BDF Annotations") for s in header.signals):
+        for text in re.findall(rb"\x14([^\x00\x14\x15]+)", data[size:]):
+            yield "EDF annotation", text.decode("utf-8", "replace")
+
+
+def _fif_values(data: bytes) -> Iterator[tuple[str, str]]:
+    """String tags (type 10) of a FIF file, walked tag by tag (header: kind, type, size, next; big-endian)."""
+    at, end = 0, len(data)
+    while at + 16 <= end:
+        kind, kind_type, size, following = struct.unpack(">iiii", data[at:at + 16])
+        if size < 0 or at + 16 + size > end:
+            return
+        if kind_type == 10 and size:
+            yield f"FIF tag {kind}", data[at + 16:at + 16 + size].decode("utf-8", "replace")
+        if following < 0:
+            return
+        at = following if following > at else at + 16 + size
 
 
 def _nifti_header_size(data: bytes) -> int:

@@ -25,6 +25,8 @@ IGNORED_LABELS = ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "P
 class ModelNotInstalledError(RuntimeError):
     """The configured spaCy model is not an installed package (nothing is downloaded at run time)."""
 
+    stops_the_step = True  # deidflow.batch: a failed step, not a withheld subject
+
 
 def nlp_configuration(model: str, *, ignore_org: bool = False, language: str = "en") -> dict:
     """Presidio's NLP engine configuration for an installed spaCy model of `language`."""

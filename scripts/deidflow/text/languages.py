@@ -156,6 +156,8 @@ SUPPORTED = tuple(LANGUAGES)
 class LanguageError(ValueError):
     """A language code the text step does not support."""
 
+    stops_the_step = True  # deidflow.batch: a failed step, not a withheld subject
+
 
 def get(code: str, where: str = "text.language") -> Language:
     """The Language for an ISO 639-1 code (case-insensitive), or a LanguageError naming `where` and the value."""

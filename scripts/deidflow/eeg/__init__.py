@@ -1,0 +1,1 @@
+"""EEG, MEG, iEEG and physiological recordings: headers, annotations and BIDS sidecars de-identified (part `eeg`)."""
