@@ -105,8 +105,8 @@ def read_odt(path: str | Path) -> Document:
     unreadable one."""
     name = Path(path).name
     archive = open_package(path)
-    if archive.read("mimetype").strip() != b"application/vnd.oasis.opendocument.text" if "mimetype" in \
-            archive.namelist() else True:
+    mimetype = archive.read("mimetype").strip() if "mimetype" in archive.namelist() else b""
+    if mimetype != b"application/vnd.oasis.opendocument.text":
         raise DocumentError(f"{name}: not an OpenDocument text file (mimetype is not ...opendocument.text)")
     try:
         from odf.opendocument import load
