@@ -100,11 +100,21 @@ def adversarial_docx(path: Path) -> None:
         if item.filename == "[Content_Types].xml":
             data = data.replace(b"</Types>", b'<Override PartName="/docProps/custom.xml" ContentType="application/'
                                 b'vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')
+        if item.filename == "[Content_Types].xml":
+            data = data.replace(b"</Types>", b'<Override PartName="/word/footnotes.xml" ContentType="application/'
+                                b'vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/></Types>')
+        if item.filename == "word/_rels/document.xml.rels":
+            data = data.replace(b"</Relationships>", b'<Relationship Id="rIdF" Type="http://schemas.openxmlformats.'
+                                b'org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>'
+                                b'</Relationships>')
         if item.filename == "_rels/.rels":
             data = data.replace(b"</Relationships>", b'<Relationship Id="rIdC" Type="http://schemas.openxmlformats.'
                                 b'org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"'
                                 b'/></Relationships>')
         out.writestr(item, data)
+    out.writestr("word/footnotes.xml", f'<?xml version="1.0"?><w:footnotes {W_NS}><w:footnote w:type="separator" '
+                 'w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>'
+                 'Footnote: Rosalind Whitfield, (415) 555-0137</w:t></w:r></w:p></w:footnote></w:footnotes>')
     out.writestr("docProps/custom.xml", '<?xml version="1.0"?><Properties xmlns="http://schemas.openxmlformats.org/'
                  'officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
                  '2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" '
@@ -129,7 +139,28 @@ def adversarial_odt(path: Path) -> None:
     header.addElement(P(text="Patient Rosalind Whitfield"))
     master.addElement(header)
     doc.masterstyles.addElement(master)
+    from odf.dc import Date
+    from odf.office import ChangeInfo
+    from odf.text import Change, ChangedRegion, Deletion, TrackedChanges
+
+    changes = TrackedChanges()
+    from odf.namespaces import TEXTNS
+
+    region = ChangedRegion(check_grammar=False)
+    region.setAttrNS(TEXTNS, "id", "ct1")
+    deletion = Deletion()
+    info = ChangeInfo()
+    info.addElement(Creator(text="Rosalind Whitfield"))
+    info.addElement(Date(text="2024-03-14T00:00:00"))
+    deletion.addElement(info)
+    deletion.addElement(P(text="Deleted: Whitfield of Larkspur Lane"))
+    region.addElement(deletion)
+    changes.addElement(region)
+    doc.text.addElement(changes)
     doc.text.addElement(H(outlinelevel=1, text="Visit"))
+    marked = P(text="Kept before the deletion. ")
+    marked.addElement(Change(changeid="ct1"))
+    doc.text.addElement(marked)
     para = P(text="Rosalind Whitfield lives at 77 Larkspur Lane and answers (415) 555-0137.")
     note = Annotation()
     note.addElement(P(text="Comment about Rosalind Whitfield"))
@@ -209,6 +240,7 @@ def test_docx_every_hiding_place_is_cleaned_and_structure_kept(tmp_path, engine)
     text = read.text()
     assert "Rosalind Whitfield" in text and "Deleted:" not in text and "Inserted: call Rosalind." in text
     assert "In a box: Rosalind Whitfield" in text and "Seen again: Rosalind Whitfield, who" in text
+    assert read.notes == ["Footnote: Rosalind Whitfield, (415) 555-0137"]
     assert read.removed["comments"] == 1 and read.removed["custom properties"] == 1
     assert read.removed["tracked deletions"] >= 1 and read.removed["embedded images and objects (parts)"] >= 1
     part, manifest = run_part(tmp_path, {"sub-NW1234/beh/sub-NW1234_acq-notes_RosalindWhitfield.docx":
@@ -224,6 +256,7 @@ def test_docx_every_hiding_place_is_cleaned_and_structure_kept(tmp_path, engine)
     assert out.header and out.footer and any(b.rows for b in out.blocks)
     assert any(b.level == 1 and b.text == "Session notes" for b in out.blocks)
     assert "Kept text." in out.text() and "[PERSON" in out.text()
+    assert out.notes == [] and any(b.text == "Footnote: [PERSON_1], [PHONE_NUMBER_1]" for b in out.blocks)
     assert "13 April 2024" in out.text() or "2024-04-13" in out.text() or "April" in out.text()  # date shifted 30 d
     notes = " ".join(manifest["notes"])
     assert "comments (1)" in notes and "custom properties (1)" in notes and "tracked deletions" in notes
@@ -259,6 +292,8 @@ def test_odt_rtf_and_pdf_are_released_clean(tmp_path, engine):
         assert_clean(part / "files" / rel)
     odt = read_odt(part / "files" / "sub-ab12/beh/sub-ab12_acq-a_document.odt")
     assert odt.header and "Comment" not in odt.text() and "[PERSON" in odt.text()
+    assert "Kept before the deletion." in odt.text() and "Deleted" not in odt.text()
+    assert "tracked changes" in " ".join(manifest["notes"])
     rtf = read_rtf(part / "files" / "sub-ab12/beh/sub-ab12_acq-b_document.rtf")
     assert "Café visit went well." in rtf.text() and "Comment" not in rtf.text()
     assert "Page 1" in (part / "files" / "sub-ab12/beh/sub-ab12_acq-c_document.txt").read_text()
