@@ -400,3 +400,44 @@ def test_read_errors_are_document_errors(tmp_path):
     bad.write_bytes(b"plain text")
     with pytest.raises(DocumentError, match="x.rtf: not an RTF file"):
         read_rtf(bad)
+
+
+def test_pdfs_matplotlib_ships_have_no_text_layer_and_are_refused():
+    """Real PDFs nobody here wrote (matplotlib's toolbar icons: vector drawings, page entries by reference)."""
+    matplotlib = pytest.importorskip("matplotlib")
+    icons = sorted((Path(matplotlib.__file__).parent / "mpl-data" / "images").glob("*.pdf"))
+    if not icons:
+        pytest.skip("matplotlib ships no PDF icons here")
+    for icon in icons:
+        with pytest.raises(DocumentError, match=f"{icon.name}: no text layer"):
+            read_pdf(icon)
+
+
+def test_a_pdf_written_by_matplotlib_is_released_as_clean_text(tmp_path, engine):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(4, 2))
+    figure.text(0.05, 0.5, "Rosalind Whitfield, 77 Larkspur Lane, (415) 555-0137")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="pdf", metadata={"Author": "Rosalind Whitfield", "CreationDate": None})
+    plt.close(figure)
+    part, manifest = run_part(tmp_path, {"sub-NW1234/beh/sub-NW1234_document.pdf": buffer.getvalue()}, engine)
+    assert manifest["produced"] == ["sub-ab12/beh/sub-ab12_document.txt"]
+    released = part / "files" / manifest["produced"][0]
+    assert_clean(released)
+    assert "[PERSON_1], [STREET_ADDRESS_1], [PHONE_NUMBER_1]" in released.read_text()
+
+
+def test_documents_are_their_own_kind_and_withheld_when_the_step_is_off():
+    from deidflow.discovery import classify
+    from deidflow.steps import enabled_parts, withheld_kinds
+
+    assert classify("sub-A1/beh/sub-A1_notes.docx").kind == "document"
+    assert classify("sub-A1/ses-1/anat/sub-A1_ses-1_report.pdf").kind == "document"
+    assert classify("sub-A1/beh/sub-A1_notes.docm").kind == "unknown"  # macro-enabled: no rule, withheld
+    assert classify("sub-A1/notes.docx").kind == "unknown"  # not in a datatype folder
+    off = {"steps": {"documents": False}}
+    assert withheld_kinds(off)["document"] == "step documents is off (steps.documents: false)"
+    assert "document" not in enabled_parts({"document": ("document",)}, off)

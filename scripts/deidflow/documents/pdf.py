@@ -26,10 +26,9 @@ def read_pdf(path: str | Path) -> Document:
         if reader.xmp_metadata is not None:
             removed["XMP metadata"] += 1
         for page in reader.pages:
-            removed["annotations and links"] += len(page.get("/Annots") or [])
-            resources = page.get("/Resources") or {}
-            xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
-            removed["images and objects"] += len(xobjects or {})
+            removed["annotations and links"] += len(_resolved(page.get("/Annots")) or [])
+            resources = _resolved(page.get("/Resources")) or {}
+            removed["images and objects"] += len(_resolved(resources.get("/XObject")) or {})
         removed["attachments"] += len(reader.attachments or {})
     except DocumentError:
         raise
@@ -43,6 +42,11 @@ def read_pdf(path: str | Path) -> Document:
         blocks.append(Block(f"Page {number}", 2))
         blocks += [Block(line) for line in text.splitlines()]
     return Document(blocks=blocks, removed=Counter({k: v for k, v in removed.items() if v}))
+
+
+def _resolved(value):
+    """The object an indirect reference points at (page entries may be references)."""
+    return value.get_object() if hasattr(value, "get_object") else value
 
 
 def write_text(doc: Document) -> bytes:
