@@ -441,3 +441,17 @@ def test_documents_are_their_own_kind_and_withheld_when_the_step_is_off():
     off = {"steps": {"documents": False}}
     assert withheld_kinds(off)["document"] == "step documents is off (steps.documents: false)"
     assert "document" not in enabled_parts({"document": ("document",)}, off)
+
+
+def test_a_scans_row_of_a_released_document_is_kept(tmp_path):
+    from deidflow.scans import release_scans
+
+    table = tmp_path / "sub-NW1234" / "sub-NW1234_scans.tsv"
+    table.parent.mkdir()
+    table.write_text("filename\tacq_time\nbeh/sub-NW1234_session-notes.docx\t2024-03-14T10:00:00\n"
+                     "beh/sub-NW1234_acq-x_document.pdf\t2024-03-14T11:00:00\n")
+    own, text, dropped = release_scans(table, "sub-NW1234/sub-NW1234_scans.tsv", RECORD,
+                                       {"sub-ab12/beh/sub-ab12_document.docx"})
+    assert own == "sub-ab12/sub-ab12_scans.tsv"
+    assert text.splitlines()[1] == "beh/sub-ab12_document.docx\t2024-04-13T10:00:00"
+    assert dropped == 1  # a PDF is released as text under another name: its row is dropped, never guessed
