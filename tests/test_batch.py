@@ -88,7 +88,7 @@ def test_a_crash_in_one_subject_is_withheld_and_the_others_finish(tmp_path):
 
 
 BATCHED = ("dicom_scrub", "dicom_convert", "mri_deface", "media_photos", "media_videos", "text_transcripts",
-           "eeg_recordings")
+           "eeg_recordings", "text_documents")
 
 
 @pytest.fixture(scope="module")

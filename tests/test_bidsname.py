@@ -74,7 +74,8 @@ def test_two_inputs_never_claim_one_name_and_the_clean_one_wins():
 @pytest.mark.parametrize("rel, expected", [
     ("sourcedata/dicom/sub-01/DOE_JOHN_12345678/IM0001", "sourcedata/dicom/sub-p7x9k2/…/IM0001"),
     ("sourcedata/dicom/sub-01/ses-A/12345678/Castro^Jodi.dcm", "sourcedata/dicom/sub-p7x9k2/ses-s4q8/…/….dcm"),
-    ("sub-01/beh/sub-01_JodiCastro-notes.docx", "sub-p7x9k2/beh/….docx"),
+    ("sub-01/beh/sub-01_JodiCastro-notes.pages", "sub-p7x9k2/beh/….pages"),
+    ("sub-01/beh/sub-01_JodiCastro-notes.docx", "sub-p7x9k2/beh/sub-p7x9k2_document.docx"),  # part document
     ("sub-01/photo/sub-01_acq-face_photo.jpg", "sub-p7x9k2/photo/sub-p7x9k2_acq-face_photo.jpg"),
     ("JodiCastro_consent.pdf", "….pdf"),
     ("README", "README"),

@@ -68,10 +68,28 @@ def test_report_and_gate(finished):
     assert report["summary"]["passed"] is True
     assert "risk gate PASSED" in proc.stdout
     sources = {w["source"] for w in report["withheld"]}
-    assert any(s.endswith("/beh/….docx") for s in sources), "unknown files are withheld (typed names hidden)"
+    assert any(s.endswith("/beh/….pages") for s in sources), "unknown files are withheld (typed names hidden)"
+    assert not any(s.endswith(".docx") for s in sources), "the demo's session notes are released de-identified"
     assert not any(s.endswith("_scans.tsv") for s in sources)
     html = (tmp / "reports" / "risk.html").read_text()
     assert "risk gate PASSED" in html and "Withheld inputs" in html
+
+
+def test_release_holds_each_subjects_session_notes_without_identifiers(finished, small_study):
+    """The demo's .docx notes (name, address, phone, dates in body, header, comment, tracked deletion and core
+    properties) are released as fresh documents: every XML member's text is free of the participant's values."""
+    from deidflow.documents.package import package_texts
+
+    tmp = finished[0]
+    notes = sorted((tmp / "release").rglob("*_document.docx"))
+    assert len(notes) == 3 and all(p.parent.name == "beh" for p in notes)
+    table = _originals(small_study)
+    needles = [*table["full_name"], *table["email"], *table["phone"], *table["street_address"]]
+    for path in notes:
+        texts = "\n".join(text for _, text in package_texts(path.read_bytes()))
+        assert "Session notes" in texts and "[PERSON_" in texts
+        for needle in needles:
+            assert needle not in texts, f"{needle!r} left in {path.name}"
 
 
 def test_release_holds_a_defaced_dicom_converted_t1w_per_subject(finished):

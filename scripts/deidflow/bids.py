@@ -18,6 +18,7 @@ BIDSIGNORE = [
     "**/*_video.*",
     "**/*_scans.json",
 ]
+BIDSIGNORE.append("**/*_document.*")  # documents (part document)
 
 
 def _commit_date() -> str:

@@ -36,6 +36,10 @@ SUFFIXES: dict[str | None, frozenset[str]] = {
 SUFFIXES["eeg"] = frozenset("eeg channels events electrodes coordsystem physio stim photo".split())
 SUFFIXES["meg"] = frozenset("meg channels events headshape coordsystem physio stim photo".split())
 SUFFIXES["ieeg"] = frozenset("ieeg channels events electrodes coordsystem physio stim photo".split())
+# Documents (part document) may sit in any datatype folder; their suffix is `document`.
+DOCUMENT_EXTENSIONS = (".docx", ".odt", ".rtf", ".pdf")
+for _datatype in DATATYPES:
+    SUFFIXES[_datatype] = SUFFIXES.get(_datatype, frozenset()) | {"document"}
 # Names of the BIDS layout itself (they carry nothing about a person), kept as they are in report labels.
 WELL_KNOWN = frozenset({"sourcedata", "dicom", "phenotype", "derivatives", "code", "stimuli", "README", "README.md",
                         "README.txt", "CHANGES", "LICENSE", "participants.tsv", "participants.json",
@@ -160,6 +164,8 @@ def default_suffix(relpath: str) -> str | None:
     """The suffix the photo, video and transcript parts give a file whose name has none (by folder and extension)."""
     path = PurePosixPath(relpath)
     folder, ext = path.parent.name, path.suffix.lower()
+    if ext in DOCUMENT_EXTENSIONS and folder in DATATYPES:
+        return "document"
     if folder == "photo":
         return "photo"
     if folder == "beh":

@@ -20,6 +20,9 @@ NIFTI_DATATYPES = {"anat", "func", "dwi", "fmap", "perf"}
 LABEL = re.compile(r"^[A-Za-z0-9]+$")
 EEG_DATATYPES = {"eeg", "meg", "ieeg"}
 PHYSIO_NAMES = ("_physio.tsv.gz", "_physio.json", "_stim.tsv.gz", "_stim.json")
+# Documents (part document, step documents): in any datatype folder of a subject.
+DOCUMENT_EXT = {".docx", ".odt", ".rtf", ".pdf"}
+KINDS = (*KINDS[:-1], "document", KINDS[-1])
 
 
 class StudyError(ValueError):
@@ -94,6 +97,8 @@ def classify(relpath: str) -> InputFile:
                 return InputFile(relpath, "video", subject, session)
             if datatype == "beh" and ext in TRANSCRIPT_EXT and PurePosixPath(name).stem.endswith("_transcript"):
                 return InputFile(relpath, "transcript", subject, session)
+        if len(rest) == 2 and ext in DOCUMENT_EXT:
+            return InputFile(relpath, "document", subject, session)
         return InputFile(relpath, "unknown", subject, session, reason=f"no rule handles {ext or 'extensionless'} files here")
     return InputFile(relpath, "unknown", reason="outside the layout deidflow knows")
 

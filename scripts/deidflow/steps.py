@@ -19,6 +19,7 @@ STEP_KINDS: dict[str, tuple[str, ...]] = {
     "risk_tables": (),
     "risk_synthetic": (),
 }
+STEP_KINDS["documents"] = ("document",)  # .docx/.odt/.rtf/.pdf (part document)
 # step -> the steps it needs (a step whose requirement is off is off too)
 REQUIRES: dict[str, tuple[str, ...]] = {
     "synth": ("tables",),
@@ -37,6 +38,7 @@ PART_STEP: dict[str, str] = {
     "tables": "tables",
     "synth": "synth",
 }
+PART_STEP["document"] = "documents"
 # global risk section -> the step that computes it (None: always on)
 SECTION_STEP: dict[str, str | None] = {
     "inventory": None,

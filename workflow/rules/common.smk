@@ -53,6 +53,10 @@ try:
     validate(config.setdefault("eeg", {}), ROOT / "workflow/schemas/eeg.schema.yaml")
 except WorkflowError as _err:
     raise WorkflowError(f"{CONFIG_FILES}: {_err}") from None
+try:
+    validate(config["documents"], ROOT / "workflow/schemas/documents.schema.yaml")
+except WorkflowError as _err:
+    raise WorkflowError(f"{CONFIG_FILES}: documents: {_err}") from None
 resolve_k(config)
 STEPS = enabled_steps(config)
 OFF_KINDS = withheld_kinds(config)
@@ -99,6 +103,8 @@ GLOBAL_PARTS = {
     "tables": ("table",),
     "synth": ("table",),
 }
+# Documents (.docx, .odt, .rtf, .pdf) de-identified into fresh files (rule text_documents).
+SUBJECT_PARTS["document"] = ("document",)
 # Risk sections computed over the whole study (besides the risk.json inside each part).
 RISK_SECTIONS = ["inventory", "leaks", "tables", "synthetic"]
 # Every check the release step makes runs before the gate (rule release_check), so nothing fails after it passed.

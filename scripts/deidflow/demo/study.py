@@ -12,18 +12,19 @@ from .tables import write_tables
 
 MODALITIES = ("dicom", "nifti", "media", "transcripts")
 MODALITIES += ("eeg",)  # an EDF+ recording with its BIDS sidecars (deidflow.demo.eeg)
+MODALITIES = (*MODALITIES, "documents")  # session notes as .docx (released de-identified by the document part)
 
 
 def write_extras(study_dir: Path, person: Person) -> None:
     """The subject's scans table (released with shifted acquisition times, rows of released files only) and a file
-    no rule de-identifies (session notes as .docx), to show the release withholds it."""
+    no rule de-identifies (session notes as an Apple Pages file), to show the release withholds it."""
     subject = study_dir / f"sub-{person.label}"
     subject.mkdir(parents=True, exist_ok=True)
     (subject / f"sub-{person.label}_scans.tsv").write_text(
         f"filename\tacq_time\nanat/sub-{person.label}_T1w.nii.gz\t{person.visit_date}T09:30:00\n"
         f"beh/sub-{person.label}_task-interview_transcript.txt\t{person.visit_date}T10:15:00\n")
     (subject / "beh").mkdir(exist_ok=True)
-    (subject / "beh" / f"sub-{person.label}_session-notes.docx").write_bytes(
+    (subject / "beh" / f"sub-{person.label}_session-notes.pages").write_bytes(
         f"Session notes for {person.full_name}".encode())
 
 

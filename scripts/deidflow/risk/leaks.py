@@ -459,11 +459,47 @@ def _expanded(data: bytes, relpath: str) -> Iterator[tuple[str, bytes]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in archive.namelist():
                 yield f"{relpath}!{member}", member.encode() + b"\n" + archive.read(member)
+        if lower.endswith((".docx", ".odt", ".xlsx", ".pptx", ".ods", ".odp")):
+            yield from _office_texts(data, relpath)
+    elif data[:5] == b"%PDF-":
+        yield from _pdf_text(data, relpath)
     elif lower.endswith(".parquet") and data[:4] == b"PAR1":
         import pyarrow.parquet as pq
 
         table = pq.read_table(io.BytesIO(data))
         yield f"{relpath} (cells)", table.to_pandas().to_csv(sep="\t", index=False).encode("utf-8")
+
+
+def _office_texts(data: bytes, relpath: str) -> Iterator[tuple[str, bytes]]:
+    """The text of each XML member of an office document (a paragraph's runs joined, entities decoded), so a name
+    split over runs or written as character references in word/document.xml, docProps/core.xml or comments is
+    found."""
+    from ..documents.package import package_texts
+
+    try:
+        texts = package_texts(data)
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    for member, text in texts:
+        yield f"{relpath}!{member} (text)", text.encode("utf-8")
+
+
+def _pdf_text(data: bytes, relpath: str) -> Iterator[tuple[str, bytes]]:
+    """A PDF's text layer and document information (its content streams are compressed and its fonts may re-encode
+    text, so the raw bytes do not show a name)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return
+        info = reader.metadata or {}
+        lines = [str(v) for v in info.values()]
+        lines += [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        return
+    yield f"{relpath} (PDF text)", "\n".join(lines).encode("utf-8")
 
 
 def scan_tree(root: str | Path, scanner: Scanner, files: Iterable[str] | None = None) -> list[Hit]:
