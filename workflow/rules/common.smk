@@ -67,7 +67,8 @@ SUBJECTS_JSON = f"{SECRETS}/subjects.json"
 IDENTIFIERS_JSON = f"{WORK}/identifiers/study.json"
 INVENTORY_JSON = f"{WORK}/inventory.json"
 
-INVENTORY = discover(BIDS)
+# The study walk comes from the work folder's cache while no folder of the study changed (deidflow.inventory_cache).
+INVENTORY = discover(BIDS, cache=f"{WORK}/cache/inventory.json")
 STORE = SecretStore(SECRETS, release_dir=RELEASE)
 STORE.check_private()
 check_columns(BIDS, config["identifiers"]["columns"], CONFIG_FILES)
@@ -128,6 +129,8 @@ raise_problems(
     ),
     CONFIGFILES,
 )
+# Every check passed: keep a fresh walk of the study for the next run (a million files take half a minute to list).
+INVENTORY.save_cache()
 
 
 wildcard_constraints:
