@@ -129,20 +129,44 @@ def jobs_by_rule(log: Path) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (kv[0] == "total", -kv[1], kv[0])))
 
 
-def startup_cost(repeats: int = 5) -> dict:
-    """What every script job pays before its first line of work: a Python start-up that imports Snakemake's script
-    preamble and deidflow's provenance, parts and subjects modules. Median wall and CPU seconds (user+sys)."""
-    code = "import snakemake.script, deidflow.provenance, deidflow.parts, deidflow.subjects"
+EMPTY_WORKFLOW = """
+rule all:
+    input:
+        expand("out/{i}.txt", i=range(JOBS)),
+
+
+rule empty:
+    output:
+        "out/{i}.txt",
+    log:
+        "logs/{i}.log",
+    script:
+        "empty.py"
+"""
+# What a deidflow script job imports before its first line of work, then the output it must leave.
+EMPTY_SCRIPT = """import deidflow.provenance, deidflow.parts, deidflow.subjects
+open(snakemake.output[0], "w").close()
+"""
+
+
+def startup_cost(folder: Path, jobs: int = 10) -> dict:
+    """CPU and wall seconds one empty script job costs on top of Snakemake's own parse and DAG: a Snakemake run of
+    `jobs` empty script jobs minus a dry run of the same workflow, per job (--cores 1, so no job overlaps another)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Snakefile").write_text(EMPTY_WORKFLOW.replace("JOBS", str(jobs)))
+    (folder / "empty.py").write_text(EMPTY_SCRIPT)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
-    walls, cpus = [], []
-    for _ in range(repeats):
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", "--quiet", "all", "--workflow-profile", "none"]
+    measured = {}
+    for name, extra in (("dry", ["-n"]), ("run", [])):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=env)
-        walls.append(time.perf_counter() - start)
+        subprocess.run([*cmd, *extra], cwd=folder, env=env, check=True, capture_output=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return {"wall_s": round(statistics.median(walls), 3), "cpu_s": round(statistics.median(cpus), 3)}
+        measured[name] = (time.perf_counter() - start,
+                          after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {"wall_s": round((measured["run"][0] - measured["dry"][0]) / jobs, 3),
+            "cpu_s": round((measured["run"][1] - measured["dry"][1]) / jobs, 3), "jobs": jobs}
 
 
 def uptime() -> str:
@@ -191,7 +215,7 @@ def full_run(snakemake: list[str], full: Path, args, figures: dict) -> None:
     jobs = jobs_by_rule(run / "dry.log")
     load_before = uptime()
     result = timed([*base, "--quiet", "rules"], run / "run.log", nice=10)
-    startup = startup_cost()
+    startup = startup_cost(args.out / "empty-jobs")
     # every job but the target `all` starts its own Python (scripts, and the shell rules that call one)
     started = jobs.get("total", 0) - jobs.get("all", 0)
     cpu = result["cpu_s"] or 0
@@ -314,7 +338,8 @@ def render(f: dict) -> str:
                   f"- {r['subjects_per_cpu_hour']} subjects per CPU-hour (per core); {r['subjects_per_hour_wall']} "
                   "subjects per hour of wall on the shared machine",
                   f"- {r['jobs_started']} jobs started a Python; an empty job's start-up costs "
-                  f"{r['startup_per_job']['cpu_s']} s CPU ({r['startup_per_job']['wall_s']} s wall, median of 5): "
+                  f"{r['startup_per_job']['cpu_s']} s CPU ({r['startup_per_job']['wall_s']} s wall; Snakemake runs of "
+                  f"{r['startup_per_job']['jobs']} empty script jobs minus their dry run): "
                   f"start-up share of CPU {r['startup_share_of_cpu']}",
                   f"- load before `{r['load_before']}`, after `{r['load_after']}`",
                   "- jobs: " + ", ".join(f"{k} {v}" for k, v in r["jobs"].items())]
