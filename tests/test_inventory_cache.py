@@ -136,3 +136,15 @@ def test_another_study_or_other_code_or_a_damaged_cache_is_not_used(tmp_path, mo
     inv, hit = _cached(root, cache)
     assert not hit
     _same(inv, discover(root))
+
+
+def test_the_code_key_is_the_same_in_a_process_that_imported_other_modules():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scripts = Path(inventory_cache.__file__).resolve().parents[1]
+    code = "import deidflow.inventory_cache as c; print(c.code_version())"  # nothing else of deidflow imported
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={"PYTHONPATH": str(scripts), "PATH": ""}).stdout.strip()
+    assert other == inventory_cache.code_version()

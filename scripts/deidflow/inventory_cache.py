@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import stat
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,12 +29,12 @@ RACY_NS = 2_000_000_000  # folders changed this close to the walk are not truste
 
 
 def code_version() -> str:
-    """SHA-256 over the source of every deidflow module loaded: a change to the classification empties the cache."""
+    """SHA-256 over the source of the deidflow package: a change to the classification (or any other code) empties the
+    cache. The whole package, not the modules loaded, so every process that reads the cache computes the same key."""
+    package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in sorted(n for n in sys.modules if n == "deidflow" or n.startswith("deidflow.")):
-        path = getattr(sys.modules[name], "__file__", None)
-        if path and os.path.isfile(path):
-            digest.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
