@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pandas as pd
 
@@ -45,12 +46,17 @@ class Inventory:
     participants: list[str]  # original labels from participants.tsv, in table order
     sessions: dict[str, set[str]] = field(default_factory=dict)
     hidden: Counter = field(default_factory=Counter)  # hidden files skipped, by pattern (never their paths)
+    walk_cache: Any = field(default=None, repr=False, compare=False)  # inventory_cache.CachedWalk, when one is used
 
     def of_kind(self, kind: str, subject: str | None = None) -> list[InputFile]:
         return [f for f in self.files if f.kind == kind and (subject is None or f.subject == subject)]
 
     def counts(self) -> Counter:
         return Counter(f.kind for f in self.files)
+
+    def save_cache(self) -> bool:
+        """Store the walk in the cache given to discover() (once the run's checks passed); whether it was stored."""
+        return self.walk_cache.save() if self.walk_cache is not None else False
 
 
 def _suffixes(name: str) -> str:
@@ -128,28 +134,38 @@ def walk(root: Path) -> tuple[list[InputFile], Counter]:
     reach the report). A link whose target leaves the study (or is broken) is withheld with the reason, whether it
     points to a file or a folder; a link to a folder inside the study is walked like the folder itself.
     """
+    files, hidden, _folders, _links = walk_tree(root)
+    return files, hidden
+
+
+def walk_tree(root: Path) -> tuple[list[InputFile], Counter, list[str], bool]:
+    """walk(), plus what an inventory cache needs: every folder walked (relative, "." for root) and whether any
+    symbolic link was met (a link's target can change with no folder of the study changing)."""
     real_root = root.resolve()
     files: list[InputFile] = []
     hidden: Counter = Counter()
+    folders: list[str] = []
+    links = False
 
     def withhold(rel: str, reason: str) -> None:
         item = classify(rel)
         files.append(InputFile(rel, "unknown", item.subject, item.session, reason=reason))
 
-    def visit(folder: Path, rel_folder: PurePosixPath, ancestors: tuple[Path, ...] = ()) -> None:
-        real = folder.resolve()
+    def visit(folder: str, rel_folder: str, real: Path, ancestors: tuple[Path, ...] = ()) -> None:
+        nonlocal links
         if real in ancestors:
-            withhold(rel_folder.as_posix(), "symbolic link loop (a folder linked into itself); not followed")
+            withhold(rel_folder, "symbolic link loop (a folder linked into itself); not followed")
             return
+        folders.append(rel_folder)
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            rel = (rel_folder / entry.name).as_posix() if str(rel_folder) != "." else entry.name
+            rel = f"{rel_folder}/{entry.name}" if rel_folder != "." else entry.name
             pattern = hidden_kind(entry.name)
             if pattern is not None:
                 hidden[pattern] += 1
                 continue
-            path = Path(entry.path)
             if entry.is_symlink():
-                target = path.resolve()
+                links = True
+                target = Path(entry.path).resolve()
                 if not target.exists():
                     withhold(rel, "broken symbolic link (its target does not exist); not followed")
                     continue
@@ -158,15 +174,19 @@ def walk(root: Path) -> tuple[list[InputFile], Counter]:
                     withhold(rel, f"symbolic link to a {what} outside the study; not followed (copy the data into "
                                   "the study if it belongs to it)")
                     continue
-            if path.is_dir():
-                visit(path, PurePosixPath(rel), (*ancestors, real))
-            elif path.is_file():
+            else:
+                target = None
+            # DirEntry answers from the folder listing (no stat) unless the entry is a link, which it follows
+            if entry.is_dir():
+                # a plain entry of a resolved folder is resolved already
+                visit(entry.path, rel, target or real / entry.name, (*ancestors, real))
+            elif entry.is_file():
                 files.append(classify(rel))
             else:
                 withhold(rel, "not a regular file (a device, socket or pipe)")
 
-    visit(root, PurePosixPath("."))
-    return files, hidden
+    visit(str(root), ".", real_root)
+    return files, hidden, folders, links
 
 
 def read_tsv(path: Path) -> pd.DataFrame:
@@ -206,14 +226,24 @@ def read_participants(path: Path) -> pd.DataFrame:
     return table
 
 
-def discover(root: str | os.PathLike) -> Inventory:
-    """Walk the study and classify every file; check subjects against participants.tsv."""
+def discover(root: str | os.PathLike, cache: str | os.PathLike | None = None) -> Inventory:
+    """Walk the study and classify every file; check subjects against participants.tsv.
+
+    With `cache` (a file in the work folder), the walk comes from there while no folder of the study changed
+    (deidflow.inventory_cache); Inventory.save_cache() stores a fresh walk."""
     root = Path(root)
     if not root.is_dir():
         raise StudyError(f"{root}: study folder (bids_dir) not found")
     table = read_participants(root / "participants.tsv")
     participants = [v.strip()[4:] for v in table["participant_id"]]
-    files, hidden = walk(root)
+    walk_cache = None
+    if cache is None:
+        files, hidden = walk(root)
+    else:
+        from .inventory_cache import CachedWalk  # it imports this module
+
+        walk_cache = CachedWalk(root, cache)
+        files, hidden = walk_cache.files, walk_cache.hidden
     known = set(participants)
     strays = sorted({f.subject for f in files if f.subject is not None and f.subject not in known})
     if strays:
@@ -228,4 +258,5 @@ def discover(root: str | os.PathLike) -> Inventory:
             if not LABEL.match(f.session):
                 raise StudyError(f"{root / f.relpath}: session label ses-{f.session} is not alphanumeric")
             sessions[f.subject].add(f.session)
-    return Inventory(root=root, files=files, participants=participants, sessions=sessions, hidden=hidden)
+    return Inventory(root=root, files=files, participants=participants, sessions=sessions, hidden=hidden,
+                     walk_cache=walk_cache)

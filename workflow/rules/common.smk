@@ -73,7 +73,8 @@ SUBJECTS_JSON = f"{SECRETS}/subjects.json"
 IDENTIFIERS_JSON = f"{WORK}/identifiers/study.json"
 INVENTORY_JSON = f"{WORK}/inventory.json"
 
-INVENTORY = discover(BIDS)
+# The study walk comes from the work folder's cache while no folder of the study changed (deidflow.inventory_cache).
+INVENTORY = discover(BIDS, cache=f"{WORK}/cache/inventory.json")
 STORE = SecretStore(SECRETS, release_dir=RELEASE)
 STORE.check_private()
 check_columns(BIDS, config["identifiers"]["columns"], CONFIG_FILES)
@@ -140,6 +141,8 @@ raise_problems(
 )
 # Transcript languages: text.language and each code in the text.language_column of participants.tsv.
 raise_problems(check_text_languages(config, f"{BIDS}/participants.tsv"), CONFIGFILES)
+# Every check passed: keep a fresh walk of the study for the next run (a million files take half a minute to list).
+INVENTORY.save_cache()
 
 
 wildcard_constraints:
