@@ -202,3 +202,41 @@ def test_read_audio_refuses_unknown_extension(tmp_path):
     path.write_bytes(b"FORM0000AIFF")
     with pytest.raises(AudioError, match="not a supported audio format"):
         read_audio(path)
+
+
+def test_video_soundtrack_voice_is_anonymized_and_remuxed(tmp_path, vowel):
+    """audio.video_soundtrack anonymize: the encoder gets the McAdams-changed voice, the picture is untouched."""
+    from deidflow.audio.soundtrack import SoundtrackAnonymizer
+    from deidflow.media.config import MediaConfig
+    from deidflow.media.faces import FaceBlurrer
+    from deidflow.media.videos import deidentify_video
+
+    wav = tmp_path / "voice.wav"
+    sf.write(wav, vowel, RATE, subtype="PCM_16")
+    subprocess.run([ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "color=c=gray:s=64x48:r=10:d=1", "-i", str(wav), "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-c:a", "pcm_s16le", "-metadata", f"artist={NAME}", "-shortest", str(tmp_path / "in.mov")],
+                   check=True)
+    video = tmp_path / "in.mov"
+    cfg = MediaConfig()
+    blurrer = FaceBlurrer(cfg)
+
+    def soundtrack_of(path: Path) -> np.ndarray:
+        out = tmp_path / f"{path.stem}.track.wav"
+        subprocess.run([ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(path), "-map", "0:a:0",
+                        "-ac", "1", "-ar", str(RATE), str(out)], check=True)
+        return sf.read(out)[0]
+
+    kept = deidentify_video(video, tmp_path / "kept.mov", MediaConfig(keep_audio=True), blurrer)
+    with SoundtrackAnonymizer(AudioConfig(), 0.8) as anonymizer:
+        changed = deidentify_video(video, tmp_path / "changed.mov", cfg, blurrer, soundtrack=anonymizer)
+        assert anonymizer.count == 1
+    assert kept.audio_kept and changed.audio_kept and changed.frames == kept.frames
+    original, as_kept, as_changed = (soundtrack_of(p) for p in (video, tmp_path / "kept.mov",
+                                                                tmp_path / "changed.mov"))
+    n = min(len(original), len(as_kept), len(as_changed))
+    assert abs(len(as_changed) - len(original)) < 0.05 * RATE  # duration kept (AAC pads at most a frame)
+    kept_distance = envelope_distance(original[:n], as_kept[:n], RATE)
+    changed_distance = envelope_distance(original[:n], as_changed[:n], RATE)
+    assert changed_distance > kept_distance + 2.0, (kept_distance, changed_distance)
+    assert NAME.encode() not in (tmp_path / "changed.mov").read_bytes()

@@ -32,6 +32,10 @@ SUFFIXES: dict[str | None, frozenset[str]] = {
     "beh": frozenset("beh events physio stim video transcript".split()),
     None: frozenset({"scans", "sessions"}),
 }
+# Audio recordings (issue 19) may sit in any datatype folder; suffix `audio` as in the BIDS audio/video proposal.
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
+for _datatype in DATATYPES:
+    SUFFIXES[_datatype] = SUFFIXES.get(_datatype, frozenset()) | {"audio"}
 # Names of the BIDS layout itself (they carry nothing about a person), kept as they are in report labels.
 WELL_KNOWN = frozenset({"sourcedata", "dicom", "phenotype", "derivatives", "code", "stimuli", "README", "README.md",
                         "README.txt", "CHANGES", "LICENSE", "participants.tsv", "participants.json",
@@ -156,6 +160,8 @@ def default_suffix(relpath: str) -> str | None:
     """The suffix the photo, video and transcript parts give a file whose name has none (by folder and extension)."""
     path = PurePosixPath(relpath)
     folder, ext = path.parent.name, path.suffix.lower()
+    if ext in AUDIO_EXTENSIONS:
+        return "audio"
     if folder == "photo":
         return "photo"
     if folder == "beh":

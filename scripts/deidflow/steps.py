@@ -18,6 +18,7 @@ STEP_KINDS: dict[str, tuple[str, ...]] = {
     "risk_tables": (),
     "risk_synthetic": (),
 }
+STEP_KINDS["audio"] = ("audio",)  # voice recordings (issue 19)
 # step -> the steps it needs (a step whose requirement is off is off too)
 REQUIRES: dict[str, tuple[str, ...]] = {
     "synth": ("tables",),
@@ -35,6 +36,7 @@ PART_STEP: dict[str, str] = {
     "tables": "tables",
     "synth": "synth",
 }
+PART_STEP["audio"] = "audio"
 # global risk section -> the step that computes it (None: always on)
 SECTION_STEP: dict[str, str | None] = {
     "inventory": None,

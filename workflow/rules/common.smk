@@ -45,7 +45,7 @@ CONFIGFILES = [str(f) for f in workflow.overwrite_configfiles] or [
 CONFIG_FILES = ", ".join(CONFIGFILES) or "the config"
 try:
     validate(config, ROOT / "workflow/schemas/config.schema.yaml")
-    for _section in ("tables", "dicom", "media", "text", "mri", "synth"):
+    for _section in ("tables", "dicom", "media", "text", "mri", "synth", "audio"):
         _schema = ROOT / f"workflow/schemas/{_section}.schema.yaml"
         if _schema.is_file():
             validate(config[_section], _schema)
@@ -90,6 +90,7 @@ SUBJECT_PARTS = {
     "video": ("video",),
     "scans": ("scans",),
 }
+SUBJECT_PARTS["audio"] = ("audio",)  # voice recordings, anonymized (rule audio_voices)
 GLOBAL_PARTS = {
     "dataset": ("dataset_description",),
     "tables": ("table",),

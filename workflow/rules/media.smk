@@ -45,5 +45,6 @@ rule media_videos:
     params:
         media=config["media"],
         bids=BIDS,
+        audio=config["audio"],
     script:
         "../../scripts/media_videos.py"

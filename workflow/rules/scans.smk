@@ -5,7 +5,7 @@ rule scans:
     input:
         scans=subject_files("scans"),
         subjects=SUBJECTS_JSON,
-        parts=subject_parts("nifti", "photo", "video", "transcript"),
+        parts=subject_parts("nifti", "photo", "video", "transcript", "audio"),
     output:
         directory(f"{WORK}/parts/scans/{{subject}}"),
     log:

@@ -11,6 +11,7 @@ from .people import Person, make_people
 from .tables import write_tables
 
 MODALITIES = ("dicom", "nifti", "media", "transcripts")
+MODALITIES += ("audio",)  # issue 19: an interview recording per subject (deidflow.demo.audio)
 
 
 def write_extras(study_dir: Path, person: Person) -> None:
