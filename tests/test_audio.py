@@ -240,3 +240,18 @@ def test_video_soundtrack_voice_is_anonymized_and_remuxed(tmp_path, vowel):
     changed_distance = envelope_distance(original[:n], as_changed[:n], RATE)
     assert changed_distance > kept_distance + 2.0, (kept_distance, changed_distance)
     assert NAME.encode() not in (tmp_path / "changed.mov").read_bytes()
+
+
+def test_audio_files_are_their_own_kind_and_withheld_when_the_step_is_off():
+    from deidflow.bidsname import release_path
+    from deidflow.discovery import classify
+    from deidflow.steps import enabled_parts, withheld_kinds
+
+    assert classify("sub-01/beh/sub-01_task-interview_audio.wav").kind == "audio"
+    assert classify("sub-01/ses-1/eeg/sub-01_ses-1_task-rest_audio.M4A").kind == "audio"
+    assert classify("sub-01/interview.wav").kind == "unknown"  # not in a datatype folder: no rule, withheld
+    assert withheld_kinds({"steps": {"audio": False}}) == {"audio": "step audio is off (steps.audio: false)"}
+    assert "audio" not in enabled_parts({"audio": ("audio",)}, {"steps": {"audio": False}})
+    rec = record()
+    assert release_path("sub-01/beh/sub-01_task-call_JodiCastro.mp3", rec, default_suffix="audio") == \
+        "sub-ab12cd/beh/sub-ab12cd_task-call_audio.mp3"
