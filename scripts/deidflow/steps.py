@@ -37,6 +37,7 @@ PART_STEP: dict[str, str] = {
     "synth": "synth",
 }
 PART_STEP["audio"] = "audio"
+PART_STEP["audio_transcript"] = "audio"
 # global risk section -> the step that computes it (None: always on)
 SECTION_STEP: dict[str, str | None] = {
     "inventory": None,

@@ -91,6 +91,9 @@ SUBJECT_PARTS = {
     "scans": ("scans",),
 }
 SUBJECT_PARTS["audio"] = ("audio",)  # voice recordings, anonymized (rule audio_voices)
+# offline machine transcripts of the recordings (rule audio_transcripts), when asked
+if config["audio"].get("transcribe"):
+    SUBJECT_PARTS["audio_transcript"] = ("audio",)
 GLOBAL_PARTS = {
     "dataset": ("dataset_description",),
     "tables": ("table",),

@@ -21,6 +21,7 @@ class AudioConfig:
     shift_ms: float = 10.0
     lpc_order: int = 20
     lossy_as: str = "flac"
+    transcribe: bool = False
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> "AudioConfig":
