@@ -1,6 +1,6 @@
 """Rule audio_voices under Snakemake, through the release: a generated subject's tagged interview WAV is released
 with the voice changed and no tag, the leak scan finds none of the planted identifiers, a corrupt recording is
-withheld naming its file, and the input is untouched. Other media steps are off to keep the run short."""
+withheld naming its file, the opt-in machine transcript is released beside it, and the input is untouched. Other media steps are off to keep the run short."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_audio_rule_releases_anonymized_voice_without_identifiers(tmp_path: Path
     src = study / f"sub-{person.label}" / "beh" / f"sub-{person.label}_task-interview_audio.wav"
     (src.parent / f"sub-{person.label}_task-broken_audio.flac").write_bytes(b"fLaC" + b"\x00" * 40)
     before = tree_digest(study)
-    config = write_config(tmp_path, study, steps=OFF)
+    config = write_config(tmp_path, study, steps=OFF, audio={"transcribe": True})
     proc = run_snakemake(tmp_path, config)
     [record] = json.loads((tmp_path / "secrets" / "subjects.json").read_text())["subjects"]
     pseudo = record["pseudonym"]
@@ -46,6 +46,8 @@ def test_audio_rule_releases_anonymized_voice_without_identifiers(tmp_path: Path
     sections = {s["section"]: s for s in report["sections"]} if isinstance(report["sections"], list) \
         else report["sections"]
     assert sections["audio"]["metrics"]["anonymized"] == 1
+    asr = released.parent / f"sub-{pseudo}_task-interview_recording-asr_transcript.txt"
+    assert asr.is_file() and person.last_name not in asr.read_text()
     crate = (tmp_path / "release" / "ro-crate-metadata.json").read_text()
     assert "mcadams_range" in crate or "audio_voices" in crate
     logs = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
