@@ -18,6 +18,7 @@ BIDSIGNORE = [
     "**/*_video.*",
     "**/*_scans.json",
 ]
+BIDSIGNORE.append("**/*_audio.*")  # voice recordings (issue 19): no BIDS suffix yet (the audio/video proposal)
 
 
 def _commit_date() -> str:

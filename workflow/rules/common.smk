@@ -91,8 +91,8 @@ SUBJECT_PARTS = {
     "scans": ("scans",),
 }
 SUBJECT_PARTS["audio"] = ("audio",)  # voice recordings, anonymized (rule audio_voices)
-# offline machine transcripts of the recordings (rule audio_transcripts), when asked
-if config["audio"].get("transcribe"):
+# offline machine transcripts of the recordings (rule audio_transcripts), when asked and the transcript step is on
+if config["audio"].get("transcribe") and STEPS["transcript"]:
     SUBJECT_PARTS["audio_transcript"] = ("audio",)
 GLOBAL_PARTS = {
     "dataset": ("dataset_description",),
