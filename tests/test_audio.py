@@ -255,3 +255,13 @@ def test_audio_files_are_their_own_kind_and_withheld_when_the_step_is_off():
     rec = record()
     assert release_path("sub-01/beh/sub-01_task-call_JodiCastro.mp3", rec, default_suffix="audio") == \
         "sub-ab12cd/beh/sub-ab12cd_task-call_audio.mp3"
+
+
+def test_withheld_reason_never_carries_a_typed_file_name(tmp_path):
+    """A corrupt recording whose name holds a person's name is withheld under its rebuilt name only."""
+    broken = tmp_path / "broken.flac"
+    broken.write_bytes(b"fLaC" + b"\x00" * 64)
+    _, manifest = run_part(tmp_path, {"sub-01/beh/sub-01_task-call_JodiCastro.flac": broken})
+    [item] = manifest["withheld"]
+    assert item["source"] == "sub-ab12cd/beh/sub-ab12cd_task-call_audio.flac"
+    assert "Castro" not in item["reason"] and "sub-01" not in item["reason"]

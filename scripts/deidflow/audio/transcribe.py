@@ -85,7 +85,8 @@ def transcribe_subject(inputs: Iterable[str | os.PathLike], bids_dir: str | os.P
                 text = recognizer(read_audio(src))
             except AudioError as exc:
                 label = report_path(rel, record)
-                writer.withhold(label, f"{label}: no transcript, the recording cannot be decoded ({exc})")
+                cause = str(exc).replace(src.name, PurePosixPath(label).name)  # a typed file name never travels
+                writer.withhold(label, f"{label}: no transcript, the recording cannot be decoded ({cause})")
                 continue
             target = Path(tmp) / rel
             target.parent.mkdir(parents=True, exist_ok=True)
