@@ -19,6 +19,7 @@ BIDSIGNORE = [
     "**/*_scans.json",
 ]
 BIDSIGNORE.append("**/*_document.*")  # documents (part document)
+BIDSIGNORE.append("**/*_audio.*")  # voice recordings (issue 19): no BIDS suffix yet (the audio/video proposal)
 
 
 def _commit_date() -> str:

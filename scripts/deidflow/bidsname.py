@@ -40,6 +40,10 @@ SUFFIXES["ieeg"] = frozenset("ieeg channels events electrodes coordsystem physio
 DOCUMENT_EXTENSIONS = (".docx", ".odt", ".rtf", ".pdf")
 for _datatype in DATATYPES:
     SUFFIXES[_datatype] = SUFFIXES.get(_datatype, frozenset()) | {"document"}
+# Audio recordings (issue 19) may sit in any datatype folder; suffix `audio` as in the BIDS audio/video proposal.
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
+for _datatype in DATATYPES:
+    SUFFIXES[_datatype] = SUFFIXES.get(_datatype, frozenset()) | {"audio"}
 # Names of the BIDS layout itself (they carry nothing about a person), kept as they are in report labels.
 WELL_KNOWN = frozenset({"sourcedata", "dicom", "phenotype", "derivatives", "code", "stimuli", "README", "README.md",
                         "README.txt", "CHANGES", "LICENSE", "participants.tsv", "participants.json",
@@ -166,6 +170,8 @@ def default_suffix(relpath: str) -> str | None:
     folder, ext = path.parent.name, path.suffix.lower()
     if ext in DOCUMENT_EXTENSIONS and folder in DATATYPES:
         return "document"
+    if ext in AUDIO_EXTENSIONS:
+        return "audio"
     if folder == "photo":
         return "photo"
     if folder == "beh":

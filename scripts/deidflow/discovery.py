@@ -14,6 +14,8 @@ import pandas as pd
 
 KINDS = ("dataset_description", "table", "dicom", "nifti", "photo", "video", "transcript", "scans", "unknown")
 KINDS += ("eeg",)  # EEG/MEG/iEEG recordings and their sidecars; physio files under any datatype
+KINDS += ("audio",)  # issue 19: voice recordings under any datatype folder
+AUDIO_EXT = {".wav", ".mp3", ".flac", ".ogg", ".m4a"}
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic"}
 VIDEO_EXT = {".mp4", ".mov", ".avi", ".mkv", ".webm"}
 TRANSCRIPT_EXT = {".txt", ".vtt", ".srt"}
@@ -103,6 +105,8 @@ def classify(relpath: str) -> InputFile:
                 return InputFile(relpath, "video", subject, session)
             if datatype == "beh" and ext in TRANSCRIPT_EXT and PurePosixPath(name).stem.endswith("_transcript"):
                 return InputFile(relpath, "transcript", subject, session)
+            if ext in AUDIO_EXT:
+                return InputFile(relpath, "audio", subject, session)
         if len(rest) == 2 and ext in DOCUMENT_EXT:
             return InputFile(relpath, "document", subject, session)
         return InputFile(relpath, "unknown", subject, session, reason=f"no rule handles {ext or 'extensionless'} files here")

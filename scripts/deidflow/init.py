@@ -277,7 +277,7 @@ def build_config(study: str | Path, key_file: str, out_dir: str = "results", syn
     add("")
 
     for section, kinds in (("dicom", {"dicom"}), ("mri", {"nifti", "dicom"}), ("media", {"photo", "video"}),
-                           ("text", {"transcript"})):
+                           ("text", {"transcript"}), ("audio", {"audio", "video"})):
         if has & kinds and section in demo:
             add(f"{section}:   # the tested settings (config/README.md, `{section}`)")
             add(_block(demo[section], 2))

@@ -20,6 +20,7 @@ STEP_KINDS: dict[str, tuple[str, ...]] = {
     "risk_synthetic": (),
 }
 STEP_KINDS["documents"] = ("document",)  # .docx/.odt/.rtf/.pdf (part document)
+STEP_KINDS["audio"] = ("audio",)  # voice recordings (issue 19)
 # step -> the steps it needs (a step whose requirement is off is off too)
 REQUIRES: dict[str, tuple[str, ...]] = {
     "synth": ("tables",),
@@ -39,6 +40,8 @@ PART_STEP: dict[str, str] = {
     "synth": "synth",
 }
 PART_STEP["document"] = "documents"
+PART_STEP["audio"] = "audio"
+PART_STEP["audio_transcript"] = "audio"
 # global risk section -> the step that computes it (None: always on)
 SECTION_STEP: dict[str, str | None] = {
     "inventory": None,

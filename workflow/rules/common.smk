@@ -46,7 +46,7 @@ CONFIGFILES = [str(f) for f in workflow.overwrite_configfiles] or [
 CONFIG_FILES = ", ".join(CONFIGFILES) or "the config"
 try:
     validate(config, ROOT / "workflow/schemas/config.schema.yaml")
-    for _section in ("tables", "dicom", "media", "text", "mri", "synth"):
+    for _section in ("tables", "dicom", "media", "text", "mri", "synth", "audio"):
         _schema = ROOT / f"workflow/schemas/{_section}.schema.yaml"
         if _schema.is_file():
             validate(config[_section], _schema)
@@ -99,6 +99,10 @@ SUBJECT_PARTS = {
 }
 # EEG/MEG/iEEG recordings, their sidecars and physio files (rule eeg_recordings).
 SUBJECT_PARTS["eeg"] = ("eeg",)
+SUBJECT_PARTS["audio"] = ("audio",)  # voice recordings, anonymized (rule audio_voices)
+# offline machine transcripts of the recordings (rule audio_transcripts), when asked and the transcript step is on
+if config["audio"].get("transcribe") and STEPS["transcript"]:
+    SUBJECT_PARTS["audio_transcript"] = ("audio",)
 GLOBAL_PARTS = {
     "dataset": ("dataset_description",),
     "tables": ("table",),

@@ -69,6 +69,7 @@ for _batch, _members in part_batches("media_videos", "video").items():
         params:
             media=config["media"],
             bids=bids_dir,
+            audio=config["audio"],
             batch=_plan,
         script:
             "../../scripts/media_videos.py"

@@ -5,7 +5,9 @@ rule scans:
     input:
         scans=subject_files("scans"),
         subjects=SUBJECTS_JSON,
-        parts=subject_parts("nifti", "photo", "video", "transcript", "eeg", "document"),
+        parts=subject_parts(
+            "nifti", "photo", "video", "transcript", "eeg", "document", "audio"
+        ),
     output:
         directory(f"{WORK}/parts/scans/{{subject}}"),
     log:

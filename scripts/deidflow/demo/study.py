@@ -13,6 +13,7 @@ from .tables import write_tables
 MODALITIES = ("dicom", "nifti", "media", "transcripts")
 MODALITIES += ("eeg",)  # an EDF+ recording with its BIDS sidecars (deidflow.demo.eeg)
 MODALITIES = (*MODALITIES, "documents")  # session notes as .docx (released de-identified by the document part)
+MODALITIES += ("audio",)  # issue 19: an interview recording per subject (deidflow.demo.audio)
 
 
 def write_extras(study_dir: Path, person: Person) -> None:

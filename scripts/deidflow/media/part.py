@@ -59,11 +59,13 @@ def _checks(rel: str, findings: list[Finding]) -> list[dict]:
 
 def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: str | os.PathLike,
                      record: SubjectRecord, cfg: MediaConfig, writer: PartWriter, log: logging.Logger,
-                     scanner=None, known: Iterable[tuple[str, str]] = ()) -> dict:
+                     scanner=None, known: Iterable[tuple[str, str]] = (), soundtrack=None) -> dict:
     """Blur, clean and verify every input of one subject (kind 'photo' or 'video'); returns the risk section.
     Released names are rebuilt from BIDS entities (`deidflow.bidsname`); `scanner` (the subject's leak-scan needles)
     withholds a file whose entity label is a known identifier. `known`: the subject's (value, kind) identifiers;
-    with `media.photos.ocr: clean`, a photo whose text the second OCR pass reads one of them in fails the gate."""
+    with `media.photos.ocr: clean`, a photo whose text the second OCR pass reads one of them in fails the gate.
+    `soundtrack` (videos only) replaces each video's soundtrack with its anonymized voice
+    (`deidflow.audio.soundtrack`)."""
     process: Callable = deidentify_photo if kind == "photo" else deidentify_video
     inputs = list(inputs)
     photo_ocr = kind == "photo" and cfg.photos_ocr == "clean"
@@ -90,7 +92,7 @@ def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: s
             continue
         dst = writer.path(rel)
         try:
-            result = process(src, dst, cfg, blurrer)
+            result = process(src, dst, cfg, blurrer, **({"soundtrack": soundtrack} if soundtrack else {}))
         except MediaError as exc:
             writer.discard(rel)
             reason = _safe(str(exc), src, rel, record)

@@ -87,15 +87,18 @@ def encoder_command(dst: Path, fmt: str, width: int, height: int, rate: Fraction
 
 
 def deidentify_video(src: str | os.PathLike, dst: str | os.PathLike, cfg: MediaConfig,
-                     blurrer: FaceBlurrer) -> VideoResult:
-    """Write a face-blurred copy of `src` at `dst`, same container and frame rate, no metadata; MediaError if not."""
+                     blurrer: FaceBlurrer, soundtrack=None) -> VideoResult:
+    """Write a face-blurred copy of `src` at `dst`, same container and frame rate, no metadata; MediaError if not.
+    `soundtrack` (e.g. `deidflow.audio.soundtrack.SoundtrackAnonymizer`): called with `src`, returns an audio file
+    (the voice anonymized) that replaces the source's soundtrack."""
     src, dst = Path(src), Path(dst)
     fmt = check_format(src, VIDEO_FORMATS)
     meta, frames = open_video(src)
     width, height = meta["size"]
     rate = frame_rate(float(meta["fps"]))
-    audio = cfg.keep_audio and bool(meta.get("audio_codec"))
-    proc = subprocess.Popen(encoder_command(dst, fmt, width, height, rate, src if audio else None, cfg),
+    audio = (cfg.keep_audio or soundtrack is not None) and bool(meta.get("audio_codec"))
+    track = soundtrack(src) if audio and soundtrack is not None else (src if audio else None)
+    proc = subprocess.Popen(encoder_command(dst, fmt, width, height, rate, track, cfg),
                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     count = with_faces = 0
     try:

@@ -1,0 +1,1 @@
+"""Audio de-identification: voice anonymization (McAdams coefficient), metadata-free rewrite, video soundtracks."""
