@@ -95,6 +95,8 @@ def classify(relpath: str) -> InputFile:
             return InputFile(relpath, "scans", subject, session)
         if len(rest) == 2:
             datatype = rest[0]
+            if ext in AUDIO_EXT:  # a voice recording, whatever the folder (also beside an EEG recording)
+                return InputFile(relpath, "audio", subject, session)
             if datatype in EEG_DATATYPES or name.lower().endswith(PHYSIO_NAMES):
                 return InputFile(relpath, "eeg", subject, session)
             if datatype in NIFTI_DATATYPES and ext in (".nii", ".nii.gz", ".json", ".bval", ".bvec"):
@@ -105,8 +107,6 @@ def classify(relpath: str) -> InputFile:
                 return InputFile(relpath, "video", subject, session)
             if datatype == "beh" and ext in TRANSCRIPT_EXT and PurePosixPath(name).stem.endswith("_transcript"):
                 return InputFile(relpath, "transcript", subject, session)
-            if ext in AUDIO_EXT:
-                return InputFile(relpath, "audio", subject, session)
         if len(rest) == 2 and ext in DOCUMENT_EXT:
             return InputFile(relpath, "document", subject, session)
         return InputFile(relpath, "unknown", subject, session, reason=f"no rule handles {ext or 'extensionless'} files here")
