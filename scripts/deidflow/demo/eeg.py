@@ -67,7 +67,8 @@ def write(study_dir: Path, person: Person, rng: random.Random, *, small: bool = 
     (folder / f"{stem}_eeg.edf").write_bytes(edf_bytes(person, rng, seconds))
     (folder / f"{stem}_eeg.json").write_text(json.dumps({
         "TaskName": "rest", "TaskDescription": f"Resting state, eyes closed; {person.first_name} was calm",
-        "SamplingFrequency": RATE, "PowerLineFrequency": 60, "EEGReference": "linked mastoids", "SoftwareFilters": "n/a",
+        "SamplingFrequency": RATE, "PowerLineFrequency": 60, "EEGReference": "linked mastoids",
+        "SoftwareFilters": "n/a",
         "EEGChannelCount": len(CHANNELS), "RecordingDuration": seconds, "RecordingType": "continuous",
         "InstitutionName": person.hospital, "InstitutionAddress": f"{person.street_address}, {person.city}",
         "Manufacturer": "DemoAmp", "DeviceSerialNumber": f"SN{rng.randint(10000, 99999)}",
