@@ -486,3 +486,32 @@ def subject_language(participants: str | os.PathLike, original: str, cfg: TextCo
         return cfg.language
     return get(str(cell), where=f"text.language_column: {Path(participants).name} column "
                                 f"{cfg.language_column!r}").code
+
+
+@dataclass(frozen=True)
+class SubjectText:
+    """What a step that cleans one subject's free text (transcripts, documents, EEG annotations) needs from its job."""
+
+    cfg: TextConfig
+    salt: str  # surrogate salt (only with `text.surrogates: fake`; derived from the pseudonym key, never stored)
+    record: Any  # the subject's SubjectRecord
+    identifiers: Mapping[str, Any]  # the study's identifiers (identifiers/study.json)
+    extra_items: list  # deny-list items from the subject's DICOM headers
+    language: str | None  # the subject's language (text.language_column), None: the study's
+
+
+def subject_text(sm) -> SubjectText:
+    """The `SubjectText` of one subject's job: its rule's inputs `subjects`, `identifiers`, `dicom` (the subject's
+    dicom part, optional) and `participants` (with `text.language_column`), params `text`."""
+    from ..io import read_json
+    from ..pseudonyms import derive_key, load_key
+    from ..subjects import read_subjects
+
+    cfg = TextConfig.from_config(sm.params.text)
+    salt = derive_key(load_key(sm.config), "text-surrogates").hex() if cfg.surrogates == "fake" else ""
+    record = read_subjects(sm.input.subjects)[sm.wildcards.subject]
+    known = Path(sm.input.dicom[0]) / "identifiers.json" if sm.input.get("dicom") else None
+    extra = dicom_items(read_json(known)["values"]) if known and known.is_file() else []
+    participants = sm.input.get("participants")
+    language = subject_language(participants[0], record.original, cfg) if participants else None
+    return SubjectText(cfg, salt, record, read_json(sm.input.identifiers), extra, language)
