@@ -61,9 +61,9 @@ def _plant(study: Path, outside: Path) -> dict:
     os.symlink(outside / "portrait.jpg", study / a / "photo" / f"{a}_acq-outside_photo.jpg")
     shutil.move(study / b / "photo", study / "sourcedata" / f"photos-{b}")
     os.symlink(Path("..") / "sourcedata" / f"photos-{b}", study / b / "photo")
-    (outside / "eeg").mkdir()
-    (outside / "eeg" / f"{b}_task-rest_eeg.edf").write_bytes(b"0 ")
-    os.symlink(outside / "eeg", study / b / "eeg")
+    (outside / "pet").mkdir()  # a datatype folder the demo does not write
+    (outside / "pet" / f"{b}_pet.json").write_bytes(b"0 ")
+    os.symlink(outside / "pet", study / b / "pet")
     scans = study / b / f"{b}_scans.tsv"
     shutil.move(scans, study / "sourcedata" / scans.name)
     os.symlink(Path("..") / "sourcedata" / scans.name, scans)
@@ -137,7 +137,7 @@ def test_symlinked_folders_and_scans_tables(adversarial):
     assert any(r.startswith(f"sub-{b}/photo/") for r in released)  # a linked folder inside the study is followed
     assert f"sub-{b}/sub-{b}_scans.tsv" in released  # a linked scans table is released, not a crash
     withheld = {w["source"]: w["reason"] for w in json.loads((tmp / "reports" / "risk.json").read_text())["withheld"]}
-    assert "folder outside the study" in withheld[f"sub-{b}/eeg"]
+    assert "folder outside the study" in withheld[f"sub-{b}/pet"]
 
 
 def test_hidden_files_are_one_note_never_a_block(adversarial):
