@@ -87,7 +87,8 @@ class TextConfig:
 
 def engine_language(engine: AnalyzerEngine) -> str:
     """The language an analyzer was built for (`engine.analyzer(language=...)`)."""
-    return engine.supported_languages[0] if engine.supported_languages else "en"
+    languages = getattr(engine, "supported_languages", None)  # an analyzer-like object may not declare them
+    return languages[0] if languages else "en"
 
 
 def for_language(recognizers: list, language: str) -> list:
