@@ -248,10 +248,19 @@ def batch_size(step):
 
 
 def part_batches(step, part):
-    """{batch id: pseudonyms} of a step making subject part `part` (none when the part is off)."""
+    """{batch id: pseudonyms} of a step making subject part `part` (none when the part is off). Every step cuts its
+    batches from the same sorted list of all subjects and keeps those with inputs of its kind, so batch n of any two
+    steps (of one batch size) holds the same subjects: a `subject` group job spans one batch of subjects, never a
+    chain of batches that missing modalities would shift against each other."""
     if part not in SUBJECT_PARTS:
         return {}
-    return plan_batches(subjects_with(*_kinds(SUBJECT_PARTS[part])), batch_size(step))
+    having = set(subjects_with(*_kinds(SUBJECT_PARTS[part])))
+    batches = plan_batches(SUBJECTS, batch_size(step)).items()
+    return {
+        batch: kept
+        for batch, members in batches
+        if (kept := [s for s in members if s in having])
+    }
 
 
 def batch_outputs(plan):
