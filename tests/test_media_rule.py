@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
+
 from conftest import ROOT, run_snakemake, tree_digest, write_config
 
 
@@ -17,7 +19,9 @@ def test_media_rules_make_clean_photo_and_video_parts(tmp_path: Path):
     study = tmp_path / "bids"
     [person] = make_study(study, 1, seed=21, small=True, modalities=("media",))
     before = tree_digest(study)
-    config = write_config(tmp_path, study)
+    media = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["media"]
+    media["photos"] = {**media.get("photos", {}), "ocr": "clean"}  # the demo turns photo OCR off; the rule runs it
+    config = write_config(tmp_path, study, media=media)
     run_snakemake(tmp_path, config, str(tmp_path / "secrets" / "subjects.json"))
     [record] = json.loads((tmp_path / "secrets" / "subjects.json").read_text())["subjects"]
     pseudo = record["pseudonym"]
