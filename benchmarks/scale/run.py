@@ -53,12 +53,12 @@ def write_config(run: Path, study: Path) -> Path:
 
 
 def replicate(full: Path, study: Path, n_total: int, n_full: int, seed: int) -> int:
-    """Give every subject of study (tables only) the files of one of the first n_full subjects of full."""
+    """Give every subject of study (tables only) the files of one of the first n_full subjects of full (the first
+    n_full their own). File by file: the tables-only study already holds a folder per subject (its scans table), so
+    a whole-folder copy would skip them."""
     people = make_people(n_total, seed)
     linked = 0
     for index, person in enumerate(people):
-        if index < n_full:
-            continue
         source_label = people[index % n_full].label
         for base in (full, full / "sourcedata" / "dicom"):
             src = base / f"sub-{source_label}"
@@ -75,14 +75,6 @@ def replicate(full: Path, study: Path, n_total: int, n_full: int, seed: int) -> 
                     os.link(path, target)
                     linked += 1
     return linked
-
-
-def copy_subject_files(full: Path, study: Path) -> None:
-    """Copy the full study's per-subject trees (real files) into the dry-run study."""
-    for src in [*full.glob("sub-*"), *(full / "sourcedata" / "dicom").glob("sub-*")]:
-        dst = study / src.relative_to(full)
-        if not dst.exists():
-            shutil.copytree(src, dst, copy_function=os.link)
 
 
 def timed(cmd: list[str], log: Path, *, lock: str | None = None, nice: int = 0, cwd: Path = ROOT) -> dict:
@@ -177,7 +169,6 @@ def dry_study(full: Path, out: Path, n_total: int, n_full: int, seed: int) -> di
     """The tables of n_total participants, each given the files of one of the n_full generated subjects."""
     start = time.perf_counter()
     make_study(out, n_total, seed, small=True, modalities=())  # tables for everyone
-    copy_subject_files(full, out)
     linked = replicate(full, out, n_total, n_full, seed)
     return {"linked_files": linked, "generate_s": round(time.perf_counter() - start, 1)}
 
@@ -309,7 +300,7 @@ def render(f: dict) -> str:
     """results.md from the figures of one run."""
     lines = ["# Scale benchmark: results", "",
              f"One run of `{f['command']}` (commit {f['commit']}), {f['started']} to {f.get('finished', '(unfinished)')}.",
-             f"Machine: {f['machine']}; shared with other developers' jobs: load at start `{f['load_start']}`"
+             f"Machine: {f['machine']}; load at start `{f['load_start']}`"
              + (f", at the end `{f['load_end']}`." if "load_end" in f else "."),
              f"Study: {f['subjects_full']} subjects generated with the demo generators {', '.join(f['generators'])} "
              f"({f['generate_full_s']} s); dry-run studies give every participant the files of one of them (hard "
@@ -336,7 +327,7 @@ def render(f: dict) -> str:
                   f"- rc {r['rc']}; wall {r['wall_s']} s; CPU {r['cpu_s']} s (user+sys of every process); peak RSS "
                   f"{r['peak_rss_mib']} MiB (largest process)",
                   f"- {r['subjects_per_cpu_hour']} subjects per CPU-hour (per core); {r['subjects_per_hour_wall']} "
-                  "subjects per hour of wall on the shared machine",
+                  "subjects per hour of wall on this machine",
                   f"- {r['jobs_started']} jobs started a Python; an empty job's start-up costs "
                   f"{r['startup_per_job']['cpu_s']} s CPU ({r['startup_per_job']['wall_s']} s wall; Snakemake runs of "
                   f"{r['startup_per_job']['jobs']} empty script jobs minus their dry run): "
@@ -352,7 +343,22 @@ def render(f: dict) -> str:
                       f"- rc {r['rc']}; wall {r['wall_s']} s; {r['sbatch_submissions']} sbatch submissions; CPU of "
                       f"the Snakemake controller {r['cpu_s']} s",
                       f"- load before `{r['load_before']}`, after `{r['load_after']}`"]
+    lines += ["", "## Targets (issue 18)", ""] + [f"- {line}" for line in targets(f)]
     return "\n".join(lines) + "\n"
+
+
+def targets(f: dict) -> list[str]:
+    """Each target of the scale issue against this run's figure: met, not met, or not measured."""
+    def verdict(value, limit, unit):
+        if value is None:
+            return "not measured in this run"
+        return f"{value} {unit}: {'met' if value < limit else 'NOT met'} (target < {limit} {unit})"
+
+    dry = {int(size): e["dry_run"]["wall_s"] for size, e in f["dry"].items()}
+    share = f.get("full", {}).get("startup_share_of_cpu")
+    return [f"dry run of 1,000 subjects: {verdict(dry.get(1000), 30, 's')}",
+            f"dry run of 10,000 subjects: {verdict(dry.get(10000), 300, 's')}",
+            f"start-up share of a full run's CPU: {verdict(share, 0.10, '(fraction)')}"]
 
 
 if __name__ == "__main__":
