@@ -100,14 +100,19 @@ def local_suppression(table: pd.DataFrame, columns: Sequence[str], k: int,
         if not class_passing(np.empty((n, 0), dtype=object), k, sens, model).all():
             raise SuppressionError(f"l = {model.l:g} ({model.l_kind}) cannot be reached: the whole table is not "
                                    "l-diverse in its sensitive column")
-        return _local_suppression_l(table, columns, k, importance, allowed, sens, model)
+    else:
+        sens, model = None, None
     data = table[columns].astype("string").fillna("\x00<NA>").to_numpy(dtype=object).copy()
     cells = np.zeros((n, m), dtype=bool)
     # sdcMicro's default: a column with more categories is less important (suppressed first)
     default = {c: -float(table[c].nunique()) for c in columns}
     weight = [float((importance or {}).get(c, default[c])) for c in columns]
     free = [columns.index(c) for c in (allowed if allowed is not None else columns)]
-    unsafe = class_sizes(data) < k
+
+    def passing_rows(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return class_passing(values, k, None if sens is None else sens[rows], model)
+
+    unsafe = ~passing_rows(np.arange(n), data)
     for subset in patterns(m, free, weight):
         if not unsafe.any():
             break
@@ -116,15 +121,17 @@ def local_suppression(table: pd.DataFrame, columns: Sequence[str], k: int,
         candidates = np.flatnonzero(unsafe | ((cells == pattern).all(axis=1) & ~unsafe))
         projected = data[candidates].copy()
         projected[:, list(subset)] = STAR
-        sizes = class_sizes(projected)
-        take = candidates[(sizes >= k) & unsafe[candidates]]
+        take = candidates[passing_rows(candidates, projected) & unsafe[candidates]]
         if len(take):
             data[np.ix_(take, list(subset))] = STAR
             cells[np.ix_(take, list(subset))] = True
             unsafe[take] = False
     leftover = unsafe.copy()
     if unsafe.any():
-        _top_up(data, cells, unsafe, k)
+        if sens is None:
+            _top_up(data, cells, unsafe, k)
+        else:
+            _top_up_l(data, cells, unsafe, k, sens, model)
     if len(free) == m:
         leftover[:] = False
     out = table.copy()
@@ -156,41 +163,6 @@ def _top_up(data: np.ndarray, cells: np.ndarray, unsafe: np.ndarray, k: int) -> 
     data[unsafe] = STAR
     cells[unsafe] = True
     unsafe[:] = False
-
-
-def _local_suppression_l(table: pd.DataFrame, columns: list[str], k: int, importance: Mapping[str, float] | None,
-                         allowed: Sequence[str] | None, sens: np.ndarray, model: PrivacyModel) -> Suppressed:
-    """local_suppression with l-diversity: the same pattern search, a group taken only when it passes k and l."""
-    n, m = len(table), len(columns)
-    data = table[columns].astype("string").fillna("\x00<NA>").to_numpy(dtype=object).copy()
-    cells = np.zeros((n, m), dtype=bool)
-    default = {c: -float(table[c].nunique()) for c in columns}
-    weight = [float((importance or {}).get(c, default[c])) for c in columns]
-    free = [columns.index(c) for c in (allowed if allowed is not None else columns)]
-    unsafe = ~class_passing(data, k, sens, model)
-    for subset in patterns(m, free, weight):
-        if not unsafe.any():
-            break
-        pattern = np.zeros(m, dtype=bool)
-        pattern[list(subset)] = True
-        candidates = np.flatnonzero(unsafe | ((cells == pattern).all(axis=1) & ~unsafe))
-        projected = data[candidates].copy()
-        projected[:, list(subset)] = STAR
-        ok = class_passing(projected, k, sens[candidates], model)
-        take = candidates[ok & unsafe[candidates]]
-        if len(take):
-            data[np.ix_(take, list(subset))] = STAR
-            cells[np.ix_(take, list(subset))] = True
-            unsafe[take] = False
-    leftover = unsafe.copy()
-    if unsafe.any():
-        _top_up_l(data, cells, unsafe, k, sens, model)
-    if len(free) == m:
-        leftover[:] = False
-    out = table.copy()
-    for j, name in enumerate(columns):
-        out[name] = np.where(cells[:, j], STAR, table[name].to_numpy(dtype=object))
-    return Suppressed(out, cells, leftover)
 
 
 def _top_up_l(data: np.ndarray, cells: np.ndarray, unsafe: np.ndarray, k: int, sens: np.ndarray,
