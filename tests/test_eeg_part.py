@@ -52,6 +52,19 @@ def _raw(n_channels: int = 3, seconds: float = 3.0) -> "mne.io.RawArray":
     return raw
 
 
+HEAD_SHAPE_POINTS = 120
+
+
+def _montage_with_head_shape(channels: list[str]) -> "mne.channels.DigMontage":
+    """Electrodes, the three fiducials and a Polhemus-style head shape: points over the scalp and down the face."""
+    rng = np.random.default_rng(1)
+    theta, phi = rng.uniform(0, np.pi / 1.6, HEAD_SHAPE_POINTS), rng.uniform(0, 2 * np.pi, HEAD_SHAPE_POINTS)
+    hsp = 0.09 * np.stack([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)], axis=1)
+    electrodes = {name: 0.09 * np.array([np.cos(i), np.sin(i), 0.5]) for i, name in enumerate(channels)}
+    return mne.channels.make_dig_montage(ch_pos=electrodes, nasion=[0, 0.1, 0], lpa=[-0.08, 0, 0], rpa=[0.08, 0, 0],
+                                         hsp=hsp, coord_frame="head")
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("study")
@@ -66,6 +79,7 @@ def study(tmp_path_factory) -> Path:
     vhdr.write_text(vhdr.read_text(encoding="utf-8") + f"Subject: {NAME}\nAmplifier S/N: 88231\n\n[User Infos]\n"
                     f"Operator={NAME}\n", encoding="utf-8")
     mne.export.export_raw(eeg / "sub-01_task-flanker_eeg.set", raw, verbose="error")
+    raw.set_montage(_montage_with_head_shape(raw.ch_names), verbose="error")
     raw.save(meg / "sub-01_task-rest_meg.fif", verbose="error")
     shutil.copy(Path(__import__("pyedflib").data.__file__).parent / "test_generator.edf",
                 eeg / "sub-01_task-gen_eeg.edf")
@@ -162,6 +176,31 @@ def test_fif_and_eeglab_read_back_with_mne(part):
     eeglab = mne.io.read_raw_eeglab(_files(part) / "eeg" / "sub-ab12cd_task-flanker_eeg.set", verbose="error")
     assert LAST not in " ".join(eeglab.annotations.description)
     assert "S  1" in list(eeglab.annotations.description)
+
+
+def _dig_kinds(path: Path) -> dict[int, int]:
+    info = mne.io.read_info(path, verbose="error")
+    kinds: dict[int, int] = {}
+    for point in info["dig"] or []:
+        kinds[int(point["kind"])] = kinds.get(int(point["kind"]), 0) + 1
+    return kinds
+
+
+def test_head_shape_points_are_dropped_and_fiducials_and_electrodes_stay(study, part, tmp_path):
+    from mne.io.constants import FIFF
+
+    before = _dig_kinds(study / "sub-01" / "meg" / "sub-01_task-rest_meg.fif")
+    assert before[FIFF.FIFFV_POINT_EXTRA] == HEAD_SHAPE_POINTS
+    after = _dig_kinds(_files(part) / "meg" / "sub-ab12cd_task-rest_meg.fif")
+    assert FIFF.FIFFV_POINT_EXTRA not in after
+    assert after[FIFF.FIFFV_POINT_CARDINAL] == 3 and after[FIFF.FIFFV_POINT_EEG] == before[FIFF.FIFFV_POINT_EEG]
+    risk = json.loads((part / "risk.json").read_text())
+    assert risk["metrics"]["head_shape_points_dropped"] == HEAD_SHAPE_POINTS
+    kept = _run(study, tmp_path / "kept", head_shape="keep")
+    assert _dig_kinds(_files(kept) / "meg" / "sub-ab12cd_task-rest_meg.fif")[FIFF.FIFFV_POINT_EXTRA] == \
+        HEAD_SHAPE_POINTS
+    with pytest.raises(ValueError, match="head_shape"):
+        EegConfig.from_config({"head_shape": "blur"})
 
 
 def test_sidecars_keep_only_allowed_keys_and_columns(part):

@@ -19,6 +19,7 @@ class EegConfig:
     """How recordings and their sidecars are de-identified."""
 
     dates: str = "shift"  # shift: measurement dates moved by the subject's date shift; remove: no date released
+    head_shape: str = "drop"  # drop: digitized head-shape points removed from FIF/EEGLAB (they outline the face)
     clean_text: bool = True  # annotations, descriptions and free-text sidecar values through the transcript recognizers
     markers: tuple[str, ...] = field(default_factory=lambda: DEFAULT_MARKERS)
 
@@ -33,6 +34,8 @@ class EegConfig:
         cfg = cls(**section)
         if cfg.dates not in ("shift", "remove"):
             raise ValueError(f"config eeg.dates: {cfg.dates!r} is not 'shift' or 'remove'")
+        if cfg.head_shape not in ("drop", "keep"):
+            raise ValueError(f"config eeg.head_shape: {cfg.head_shape!r} is not 'drop' or 'keep'")
         for pattern in cfg.markers:
             try:
                 re.compile(pattern)

@@ -1,6 +1,7 @@
 """FIF (MEG/EEG) and EEGLAB `.set` recordings through MNE: `Raw.anonymize` (mne.io.anonymize_info: subject info,
 experimenter, description, project, device and helium info, file and measurement ids, dates) with the subject's shift,
-subject info removed outright, annotation descriptions cleaned; then written back with MNE."""
+subject info removed outright, annotation descriptions cleaned, digitized head-shape points dropped (they can outline
+the face); then written back with MNE."""
 
 from __future__ import annotations
 
@@ -41,7 +42,21 @@ def info_identifiers(info) -> list[tuple[str, str]]:
     return found
 
 
-def _anonymize(raw, shift_days: int | None, clean: Callable[[str], str]) -> tuple[list[tuple[str, str]], int]:
+def drop_head_shape(info) -> int:
+    """Remove the digitized head-shape points (Polhemus "extra" points, often hundreds over the scalp, nose and face:
+    enough to render a face) from an Info; fiducials, HPI coils and electrode positions stay. Returns how many."""
+    from mne.io.constants import FIFF
+
+    points = info.get("dig") or []
+    kept = [point for point in points if point["kind"] != FIFF.FIFFV_POINT_EXTRA]
+    if len(kept) != len(points):
+        with info._unlock():
+            info["dig"] = kept or None
+    return len(points) - len(kept)
+
+
+def _anonymize(raw, shift_days: int | None, clean: Callable[[str], str],
+               head_shape: str = "drop") -> tuple[list[tuple[str, str]], int, int]:
     import mne
 
     found = info_identifiers(raw.info)
@@ -65,10 +80,12 @@ def _anonymize(raw, shift_days: int | None, clean: Callable[[str], str]) -> tupl
         raw.info["description"] = None
         raw.info["proj_name"] = None
         raw.info["device_info"] = None
-    return found, changed
+    dropped = drop_head_shape(raw.info) if head_shape == "drop" else 0
+    return found, changed, dropped
 
 
-def rewrite_fif(src: Path, dst: Path, shift_days: int | None, clean: Callable[[str], str]) -> dict:
+def rewrite_fif(src: Path, dst: Path, shift_days: int | None, clean: Callable[[str], str],
+                head_shape: str = "drop") -> dict:
     """Read a FIF recording, anonymize it and save it to dst (same data, MNE's own writer)."""
     import mne
 
@@ -78,9 +95,10 @@ def rewrite_fif(src: Path, dst: Path, shift_days: int | None, clean: Callable[[s
         raise MneFileError(f"MNE cannot read it as FIF ({type(err).__name__})") from None
     if raw.filenames and len(raw.filenames) > 1:
         raise MneFileError("a split FIF recording (several files); split recordings are not supported yet")
-    found, changed = _anonymize(raw, shift_days, clean)
+    found, changed, dropped = _anonymize(raw, shift_days, clean, head_shape)
     raw.save(dst, overwrite=True, verbose="error")
-    return {"identifiers": found, "annotations": len(raw.annotations), "annotations_cleaned": changed}
+    return {"identifiers": found, "annotations": len(raw.annotations), "annotations_cleaned": changed,
+            "head_shape_points_dropped": dropped}
 
 
 def set_identifiers(src: Path) -> list[tuple[str, str]]:
@@ -101,7 +119,8 @@ def set_identifiers(src: Path) -> list[tuple[str, str]]:
     return found
 
 
-def rewrite_set(src: Path, dst: Path, shift_days: int | None, clean: Callable[[str], str]) -> dict:
+def rewrite_set(src: Path, dst: Path, shift_days: int | None, clean: Callable[[str], str],
+                head_shape: str = "drop") -> dict:
     """Read an EEGLAB dataset (with its .fdt) and export a new `.set` holding only the signals, channel positions
     and cleaned events: EEGLAB's free-text fields (subject, set name, comments, history) do not travel."""
     import mne
@@ -112,7 +131,7 @@ def rewrite_set(src: Path, dst: Path, shift_days: int | None, clean: Callable[[s
     except Exception as err:  # noqa: BLE001
         raise MneFileError(f"MNE cannot read it as an EEGLAB dataset ({type(err).__name__}; is its .fdt "
                            "beside it?)") from None
-    more, changed = _anonymize(raw, shift_days, clean)
+    more, changed, dropped = _anonymize(raw, shift_days, clean, head_shape)
     try:
         mne.export.export_raw(dst, raw, fmt="eeglab", overwrite=True, verbose="error")
     except Exception as err:  # noqa: BLE001
@@ -120,5 +139,6 @@ def rewrite_set(src: Path, dst: Path, shift_days: int | None, clean: Callable[[s
     data = dst.read_bytes()
     if data[:6] == b"MATLAB":  # the 116-byte text header holds the time of writing: fixed, for identical reruns
         dst.write_bytes(b"MATLAB 5.0 MAT-file, written by deidflow".ljust(116) + data[116:])
-    return {"identifiers": found + more, "annotations": len(raw.annotations), "annotations_cleaned": changed}
+    return {"identifiers": found + more, "annotations": len(raw.annotations), "annotations_cleaned": changed,
+            "head_shape_points_dropped": dropped}
 

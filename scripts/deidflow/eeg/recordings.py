@@ -105,6 +105,8 @@ def process_subject(inputs: Iterable[str], bids_dir: str, record, identifiers: M
         "metrics": {"released": job.counts["released"], "withheld": job.counts["withheld"],
                     "recordings": job.counts["recordings"], "annotations": job.counts["annotations"],
                     "annotations_cleaned": job.counts["annotations_cleaned"], "dates": cfg.dates,
+                    "head_shape": cfg.head_shape,
+                    "head_shape_points_dropped": job.counts["head_shape_points_dropped"],
                     "entities_replaced": dict(sorted(clean.entities.items())),
                     "dropped": dict(sorted(job.dropped.items()))},
         "checks": [{"name": "eeg: no study identifier left in released recordings and sidecars", "passed": True,
@@ -132,9 +134,10 @@ def _one(job: _Subject, relpath: str, sources: Mapping[str, Path], target: str, 
                 used.add(fdt)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / PurePosixPath(target).name
-            info = rewrite(path, out, job.shift, job.clean)
+            info = rewrite(path, out, job.shift, job.clean, job.cfg.head_shape)
             job.counts.update(recordings=1, annotations=info["annotations"],
-                              annotations_cleaned=info["annotations_cleaned"])
+                              annotations_cleaned=info["annotations_cleaned"],
+                              head_shape_points_dropped=info["head_shape_points_dropped"])
             job.release(target, out.read_bytes())
         return info["identifiers"]
     if ext == ".json" and suffix in JSON_FAMILY:
