@@ -57,3 +57,41 @@ def test_an_unknown_identifier_column_is_named(tmp_path):
     cfg["participants"]["notes"] = {"role": "text", "identifiers": {"nickname": "name"}}
     with pytest.raises(Exception, match="column 'notes' \\(role text\\): identifiers names column 'nickname'"):
         release(tmp_path, study, records, cfg)
+
+
+def test_free_text_is_analysed_in_each_rows_language(tmp_path):
+    """A bilingual study (`text.language_column`): a Finnish note keeps neither its street address, its city nor its
+    personal identity code, which an English analysis does not know; the English rows are still cleaned."""
+    from test_tabular_release import KEY
+
+    from deidflow.parts import PartWriter
+    from deidflow.tabular.release import release_study
+
+    study, records = make_study(tmp_path, n=8, seed=4)
+    table = pd.read_csv(study / "participants.tsv", sep="\t", dtype=str)
+    table["language"] = ["fi", "en"] * 4
+    finnish = ("Hän asuu osoitteessa Mannerheimintie 12 B 7, 00100 Helsinki, ja hänen henkilötunnuksensa on "
+               "131052-308T.")
+    table["notes"] = [finnish if lang == "fi" else f"{name} moved to 12 Elm Street, Springfield."
+                      for lang, name in zip(table["language"], table["full_name"])]
+    table.to_csv(study / "participants.tsv", sep="\t", index=False)
+    cfg = config(k=2)
+    cfg["participants"]["language"] = "drop"
+    cfg["participants"]["notes"] = {"role": "text", "identifiers": {"full_name": "name"}}
+    paths = [study / "participants.tsv", study / "phenotype" / "visits.tsv"]
+    with PartWriter(tmp_path / "part", "tables", None) as writer:
+        summary = release_study(paths, study, cfg, records, KEY, writer,
+                                text_cfg={"language": "en", "language_column": "language"})
+    out = pd.read_csv(tmp_path / "part" / "files" / "participants.tsv", sep="\t", dtype=str, keep_default_na=False)
+    for note in out["notes"]:
+        for value in ("Mannerheimintie", "Helsinki", "131052", "308T", "Elm Street", "Person"):
+            assert value not in note, (value, note)
+    info = summary["tables"]["participants.tsv"]["free_text"]["notes"]
+    assert info["languages"] == {"en": 4, "fi": 4} and info["cells_withheld"] == 0
+
+    table["language"] = ["fi", "xx"] * 4
+    table.to_csv(study / "participants.tsv", sep="\t", index=False)
+    with pytest.raises(Exception, match="language_column: participants.tsv column 'language', line 3.*'xx'"):
+        with PartWriter(tmp_path / "bad", "tables", None) as writer:
+            release_study(paths, study, cfg, records, KEY, writer,
+                          text_cfg={"language": "en", "language_column": "language"})

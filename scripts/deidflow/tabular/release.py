@@ -56,10 +56,11 @@ def _hierarchy(name: str, options: Mapping[str, Any], values: pd.Series, base_di
 def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str, Any],
                   records: Mapping[str, SubjectRecord], key: bytes, table_name: str, base_dir: str | Path = ".",
                   private: bool = True, levels: Mapping[str, int] | None = None,
-                  store: noise.NoiseStore | None = None, text_cfg: Mapping[str, Any] | None = None) -> Released:
+                  store: noise.NoiseStore | None = None, text_cfg: Mapping[str, Any] | None = None,
+                  languages: Mapping[str, str] | None = None) -> Released:
     """De-identify one table: `private` runs the privacy model (participants.tsv); otherwise quasi-identifiers are
     generalized to a fixed level (`level` in the column's config, else the level chosen for participants.tsv, else
-    fully suppressed)."""
+    fully suppressed). `languages`: {participant_id: language code} for free-text columns (`subject_languages`)."""
     base_dir = Path(base_dir)
     columns = roles.parse_roles(table, spec, table_name)
     out = pd.DataFrame(index=table.index)
@@ -144,11 +145,14 @@ def release_table(table: pd.DataFrame, spec: Mapping[str, Any], cfg: Mapping[str
 
             persons = (pseudo.astype(str).tolist() if pseudo is not None
                        else [f"{table_name}:row{i}" for i in range(len(values))])
+            row_languages = ([(languages or {}).get(str(label).strip()) for label in table["participant_id"]]
+                             if "participant_id" in table.columns else None)
             out[name], info = freetext.clean(values, table, options, persons,
                                              None if shifts is None else shifts.tolist(), text_cfg,
-                                             table_name, name)
+                                             table_name, name, languages=row_languages)
             summary.setdefault("free_text", {})[name] = info
-            options = {"cleaned_by": f"Presidio ({info['model']}) with the row's identifiers",
+            options = {"cleaned_by": f"Presidio ({info['model']}) with the row's identifiers, in the row's "
+                                     f"language ({', '.join(info['languages']) or 'none needed'})",
                        "cells_withheld": info["cells_withheld"]}
         elif role == "pram":
             persons = (pseudo.astype(str).tolist() if pseudo is not None
@@ -355,6 +359,25 @@ def risk_section(summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str
             "checks": checks, "figures": [], "tables": []}
 
 
+def subject_languages(participants: Path | None, text_cfg: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """{participant_id: language code} from `text.language_column` of participants.tsv, for free-text columns (None
+    without the column: every row is in `text.language`). An unsupported code names the column, line and value."""
+    column = (text_cfg or {}).get("language_column")
+    if not column or participants is None:
+        return None
+    from ..text.languages import get
+
+    table = read_table(participants)
+    if column not in table.columns:
+        raise roles.RoleError(f"text.language_column: participants.tsv has no column {column!r}")
+    languages = {}
+    for line, (label, cell) in enumerate(zip(table["participant_id"], table[column]), start=2):
+        if not pd.isna(cell) and str(cell).strip() not in ("", "n/a"):
+            languages[str(label).strip()] = get(str(cell).strip(), where=f"text.language_column: participants.tsv "
+                                                                          f"column {column!r}, line {line}").code
+    return languages
+
+
 def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[str, Any],
                   records: Mapping[str, SubjectRecord], key: bytes, writer: Any, base_dir: str | Path = ".",
                   noise_store: noise.NoiseStore | None = None, text_cfg: Mapping[str, Any] | None = None
@@ -374,6 +397,7 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
     specs: list[noise.NoiseSpec] = []
     levels: dict[str, int] = {}
     order = sorted(paths, key=lambda rel: (rel != "participants.tsv", rel))
+    languages = subject_languages(paths.get("participants.tsv"), text_cfg)
     mode = cfg.get("release", "microdata")
     if mode not in ("microdata", "aggregates", "both"):
         raise roles.RoleError(f"tables.release = {mode!r}: use microdata, aggregates or both")
@@ -414,7 +438,7 @@ def release_study(tables: list[str | Path], bids_dir: str | Path, cfg: Mapping[s
                                   f"tables.phenotype.{Path(rel).stem}); every table and column needs them")
         result = release_table(read_table(paths[rel]), spec, cfg, records, key, rel, base_dir,
                                private=rel == "participants.tsv", levels=levels, store=noise_store,
-                               text_cfg=text_cfg)
+                               text_cfg=text_cfg, languages=languages)
         if rel == "participants.tsv" and isinstance(result.summary.get("levels"), dict):
             levels = result.summary["levels"]
         specs.extend(result.noise)
