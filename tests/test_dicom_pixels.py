@@ -142,3 +142,20 @@ def test_missing_tesseract_stops_the_step(monkeypatch):
             clean_burned_in(ds, "modality US", mode="ocr")
     finally:
         ocr.tesseract_version.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["SC_rgb_rle_32bit.dcm", "SC_rgb_rle_32bit_2frame.dcm"])
+def test_cleaned_32_bit_pixels_are_stored_natively(name, tmp_path):
+    """pydicom's set_pixel_data stops at 16 bits: a 32-bit RLE secondary capture is written back as native 32-bit
+    little-endian pixels that read back equal to the cleaned frames."""
+    from deidflow.dicom.pixels import _frames, _store
+
+    ds = pydicom.dcmread(get_testdata_file(name))
+    frames, photometric = _frames(ds)
+    frames[:, :8, :8] = 0
+    _store(ds, frames, photometric)
+    ds.save_as(tmp_path / "out.dcm", enforce_file_format=True)
+    back = pydicom.dcmread(tmp_path / "out.dcm")
+    assert back.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian and back.BitsAllocated == 32
+    pixels = back.pixel_array if back.get("NumberOfFrames", 1) > 1 else back.pixel_array[None]
+    assert pixels.dtype == frames.dtype and np.array_equal(pixels, frames)

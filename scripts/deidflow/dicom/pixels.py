@@ -137,9 +137,33 @@ def _store(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
         ds.set_original_encoding(False, True, ds.original_character_set)
     lossy = ds.file_meta.TransferSyntaxUID.is_compressed and "LossyImageCompression" in ds
     data = frames[0] if int(ds.get("NumberOfFrames", 1) or 1) == 1 else frames
-    ds.set_pixel_data(data, photometric, int(ds.BitsStored), generate_instance_uid=False)
+    if data.dtype.itemsize == 4:
+        _store_32bit(ds, data, photometric)
+    else:
+        ds.set_pixel_data(data, photometric, int(ds.BitsStored), generate_instance_uid=False)
     if lossy:
         ds.LossyImageCompression = "01"
+
+
+def _store_32bit(ds: Dataset, data: np.ndarray, photometric: str) -> None:
+    """Native 32-bit pixel data (pydicom's set_pixel_data stops at 16 bits): little-endian, colour by pixel."""
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    if data.dtype.kind not in "iu":
+        raise ValueError(f"unsupported pixel data type {data.dtype}")
+    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.PixelData = np.ascontiguousarray(data, dtype=data.dtype.newbyteorder("<")).tobytes()
+    ds["PixelData"].VR = "OW"
+    ds["PixelData"].is_undefined_length = False
+    ds.PhotometricInterpretation = photometric
+    ds.BitsAllocated = 32
+    ds.HighBit = int(ds.BitsStored) - 1
+    ds.PixelRepresentation = 1 if data.dtype.kind == "i" else 0
+    if int(ds.get("SamplesPerPixel", 1)) > 1:
+        ds.PlanarConfiguration = 0
 
 
 def clean_burned_in(ds: Dataset, reason: str, *, mode: str = "ocr", recipe: str | None = None,
