@@ -37,10 +37,9 @@ def identifier_values(study: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def finished(small_study, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("logs_run")
-    with frozen_commit(tmp):
-        proc = run_snakemake(tmp, write_config(tmp, small_study))
+def finished(workflow_run):
+    """The session's shared full run of the small study (read only here): its logs, provenance and reports."""
+    tmp, _, proc, _ = workflow_run
     return tmp, proc
 
 
