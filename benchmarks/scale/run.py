@@ -317,7 +317,7 @@ def render(f: dict) -> str:
                      f"| {p.get('build_subjects_s')} | {p.get('check_tables_s')} |")
     lines += ["", "Jobs by rule (from Snakemake's job table):", ""]
     for size, e in f["dry"].items():
-        lines.append(f"- {int(size):,} subjects: " + ", ".join(f"{k} {v}" for k, v in e["jobs"].items()))
+        lines.append(f"- {int(size):,} subjects: {jobs_by_step(e['jobs'])}")
     if f["dry"]:
         last = list(f["dry"].values())[-1].get("phases", {})
         lines += ["", f"Input kinds at the largest size: {last.get('input_kinds')}."]
@@ -333,7 +333,7 @@ def render(f: dict) -> str:
                   f"{r['startup_per_job']['jobs']} empty script jobs minus their dry run): "
                   f"start-up share of CPU {r['startup_share_of_cpu']}",
                   f"- load before `{r['load_before']}`, after `{r['load_after']}`",
-                  "- jobs: " + ", ".join(f"{k} {v}" for k, v in r["jobs"].items())]
+                  f"- jobs: {jobs_by_step(r['jobs'])}"]
     if "slurm" in f:
         r = f["slurm"]
         if "error" in r:
@@ -345,6 +345,19 @@ def render(f: dict) -> str:
                       f"- load before `{r['load_before']}`, after `{r['load_after']}`"]
     lines += ["", "## Targets (issue 18)", ""] + [f"- {line}" for line in targets(f)]
     return "\n".join(lines) + "\n"
+
+
+def jobs_by_step(jobs: dict[str, int]) -> str:
+    """The job table by step: a batched step's rules (`<step>_bNNNN`, one job each) counted together."""
+    steps: dict[str, int] = {}
+    for rule, count in jobs.items():
+        if rule != "total":
+            step = re.sub(r"_b\d{4}$", "", rule)
+            steps[step] = steps.get(step, 0) + count
+    batched = {re.sub(r"_b\d{4}$", "", rule) for rule in jobs if re.search(r"_b\d{4}$", rule)}
+    parts = [f"{step} {count}{' (batches)' if step in batched else ''}"
+             for step, count in sorted(steps.items(), key=lambda item: (-item[1], item[0]))]
+    return ", ".join(parts) + f"; total {jobs.get('total', sum(steps.values()))}"
 
 
 def targets(f: dict) -> list[str]:
