@@ -315,7 +315,7 @@ def render(f: dict) -> str:
                      f"| {d['cpu_s']} | {d['peak_rss_mib']} | {e['first_run']['wall_s']} | {p.get('discover_walk_s')} "
                      f"| {p.get('discover_cached_s')}{'' if p.get('discover_cache_hit') else ' (miss)'} "
                      f"| {p.get('build_subjects_s')} | {p.get('check_tables_s')} |")
-    lines += ["", "Jobs by rule (from Snakemake's job table):", ""]
+    lines += ["", "Jobs by step (from Snakemake's job table; a batched step runs one job per batch):", ""]
     for size, e in f["dry"].items():
         lines.append(f"- {int(size):,} subjects: {jobs_by_step(e['jobs'])}")
     if f["dry"]:
