@@ -95,3 +95,28 @@ def test_identifier_left_in_a_photo_fails_the_gate(tmp_path: Path, monkeypatch):
 def test_bad_ocr_mode_is_refused():
     with pytest.raises(ValueError, match="media.photos.ocr"):
         MediaConfig.from_config({"photos": {"ocr": "maybe"}})
+
+
+def test_names_on_a_real_portrait_are_blacked_out(tmp_path: Path):
+    """scikit-image's astronaut (a real NASA portrait, the demo's photos) carries crew names on the mission patch and
+    a name tag: the photo step blacks them out; a full second pass at twice the scale (rounds after the first read
+    only around what they blacked out) then reads nothing to black out."""
+    src = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(src)
+    view = ocr.to_uint8(data.astronaut())
+    assert [b for b in ocr.verify_read(view) if ocr.to_black_out(b)], "the patch text is legible before"
+    result = deidentify_photo(src, tmp_path / "out.png", CFG, NoFaces())
+    assert result.text_boxes >= 1
+    after = np.asarray(Image.open(tmp_path / "out.png").convert("RGB"))[..., ::-1].copy()
+    assert not [b for b in ocr.verify_read(after) if ocr.to_black_out(b)]
+
+
+def test_reading_around_boxes_merges_neighbourhoods_and_maps_coordinates(monkeypatch):
+    view = np.full((400, 600, 3), 255, np.uint8)
+    boxes = [ocr.Box(100, 100, 160, 120, "a"), ocr.Box(150, 110, 220, 130, "b")]  # neighbourhoods overlap
+    seen = []
+    monkeypatch.setattr(ocr, "verify_read", lambda crop, max_side=None: seen.append(crop.shape) or [
+        ocr.Box(1, 2, 3, 4, "x", 90.0)])
+    found = ocr.read_around(view, boxes)
+    assert seen == [(110, 200, 3)]  # one region: x 60-260, y 60-170 (a margin of 40 px around each box)
+    assert found == [ocr.Box(61, 62, 63, 64, "x", 90.0)]  # in the view's coordinates

@@ -80,13 +80,18 @@ class PhotoTextError(MediaError):
         self.leaks = leaks or []
 
 
+# Pass 2 upscales a photo at most to this longer side (1.5x for a 1024-pixel photo instead of 2x: the same names
+# read on skimage's astronaut, half the time); photo text is larger than DICOM annotation text.
+PHOTO_VERIFY_MAX_SIDE = 1536
+
+
 def clean_text(rgb: np.ndarray, needles: Any = None) -> tuple[np.ndarray, int]:
     """Black out the text of an RGB photo the way burned-in DICOM text is (`deidflow.dicom.ocr`: RapidOCR, then
     Tesseract and RapidOCR at 2x verify); PhotoTextError when the second pass still reads text or an identifier."""
     from ..dicom import ocr
 
     frames = np.array(rgb[None], copy=True)
-    found = ocr.clean_frames(frames, None, needles)
+    found = ocr.clean_frames(frames, None, needles, verify_max_side=PHOTO_VERIFY_MAX_SIDE, local_rounds=True)
     if found.leaks:
         kinds = ", ".join(found.leaks)
         raise PhotoTextError(f"text in the photo: the second OCR pass read an identifier the first pass missed "
