@@ -20,7 +20,7 @@ def test_media_rules_make_clean_photo_and_video_parts(tmp_path: Path):
     [person] = make_study(study, 1, seed=21, small=True, modalities=("media",))
     before = tree_digest(study)
     media = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["media"]
-    media["photos"] = {**media.get("photos", {}), "ocr": "clean"}  # on in the demo too; set here so the test does not depend on it
+    media["photos"] = {**media.get("photos", {}), "ocr": "clean"}  # on in the demo too; set so the test stands alone
     config = write_config(tmp_path, study, media=media)
     run_snakemake(tmp_path, config, str(tmp_path / "secrets" / "subjects.json"))
     [record] = json.loads((tmp_path / "secrets" / "subjects.json").read_text())["subjects"]
