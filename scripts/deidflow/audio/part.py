@@ -50,15 +50,10 @@ def disallowed_tags(path: str | os.PathLike) -> list[str]:
 
 def identifying_values(src: str | os.PathLike) -> list[tuple[str, str]]:
     """(value, kind) pairs of the input's free-text tags (title, artist, comment, dates), for the leak scan."""
-    from ..media.metadata import read_tags
-    from ..media.probe import MediaError
+    from ..media.metadata import readable_tags
 
-    try:
-        tags = read_tags(src)
-    except (MediaError, ValueError):
-        return []
     values = []
-    for key, value in tags:
+    for key, value in readable_tags(src):
         group, _, name = key.partition(":")
         if group in ("ExifTool", "System", "File", "Composite") or name in INPUT_FORMAT_TAGS:
             continue

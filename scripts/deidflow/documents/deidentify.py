@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Mapping
 
+from ..sections import known_keys
 from .model import Document, DocumentError
 
 EXTENSIONS = (".docx", ".odt", ".rtf", ".pdf")
@@ -24,11 +25,7 @@ class DocumentsConfig:
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> "DocumentsConfig":
-        section = dict(section or {})
-        unknown = set(section) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"documents: unknown config keys {sorted(unknown)}")
-        cfg = cls(**section)
+        cfg = cls(**known_keys(cls, section, "documents"))
         bad = sorted(set(cfg.formats) - {e[1:] for e in EXTENSIONS})
         if bad:
             raise ValueError(f"documents.formats: unknown format(s) {bad}; the formats are docx, odt, rtf, pdf")

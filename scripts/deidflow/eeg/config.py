@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..sections import known_keys
+
 # Event and annotation descriptions that are markers, not free text: kept as they are.
 DEFAULT_MARKERS = (
     r"(?:(?:Stimulus|Response|Trigger|Marker|Toggle|Comment)\s*/\s*)?[SRT]?\s*\d{1,5}",
@@ -25,10 +27,7 @@ class EegConfig:
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> "EegConfig":
-        section = dict(section or {})
-        unknown = set(section) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"config eeg: unknown keys {sorted(unknown)}")
+        section = known_keys(cls, section, "eeg")
         if "markers" in section:
             section["markers"] = tuple(section["markers"])
         cfg = cls(**section)

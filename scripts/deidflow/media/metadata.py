@@ -48,6 +48,15 @@ def read_tags(path: str | os.PathLike) -> list[tuple[str, object]]:
     return [(key, value) for key, value in records[0] if key != "SourceFile"]
 
 
+def readable_tags(path: str | os.PathLike) -> list[tuple[str, object]]:
+    """`read_tags`, or no tags when exiftool cannot read the file (for lists of values to search for: a file that
+    cannot be read is withheld by its own step)."""
+    try:
+        return read_tags(path)
+    except (MediaError, ValueError):
+        return []
+
+
 def has_trailer(path: str | os.PathLike) -> bool:
     """True when a JPEG has bytes after its end-of-image marker (where phones and editors hide extra data)."""
     data = Path(path).read_bytes()

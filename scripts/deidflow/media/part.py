@@ -13,7 +13,7 @@ from ..bidsname import BidsNameError, plan_names, report_path
 from ..subjects import SubjectRecord, pseudonymize_path
 from .config import MediaConfig
 from .faces import FaceBlurrer
-from .metadata import read_tags
+from .metadata import readable_tags
 from .photos import PhotoTextError, deidentify_photo
 from .probe import MediaError
 from .verify import FaceVerifier, Finding, verify_media
@@ -33,12 +33,8 @@ def _safe(message: str, src: Path, rel: str, record: SubjectRecord) -> str:
 
 def identifying_values(src: Path) -> list[tuple[str, str]]:
     """(value, kind) pairs of the input's free-text metadata (e.g. the owner's name), for the leak scan."""
-    try:
-        tags = read_tags(src)
-    except (MediaError, ValueError):
-        return []
     values = []
-    for key, value in tags:
+    for key, value in readable_tags(src):
         name = key.partition(":")[2].split("-")[0]
         if name in IDENTIFYING_TAGS and isinstance(value, str) and len(value.strip()) >= 4:
             values.append((value.strip(), f"media:{name}"))

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
@@ -68,11 +68,9 @@ class TextConfig:
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> "TextConfig":
-        known = set(cls.__dataclass_fields__)
-        unknown = set(section) - known
-        if unknown:
-            raise ValueError(f"text: unknown config keys {sorted(unknown)}")
-        return cls(**dict(section))
+        from ..sections import known_keys
+
+        return cls(**known_keys(cls, section, "text"))
 
     def __post_init__(self) -> None:
         if self.mode not in ("default", "strict"):
@@ -171,6 +169,18 @@ def name_gazetteer(locale: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def untaken(pattern: re.Pattern[str], text: str, found: list[RecognizerResult]) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` in `text` that overlap no entity already found (those are replaced anyway)."""
+    taken = sorted((r.start, r.end) for r in found)
+    i = 0
+    for m in pattern.finditer(text):
+        while i < len(taken) and taken[i][1] <= m.start():
+            i += 1
+        if i < len(taken) and taken[i][0] < m.end():
+            continue
+        yield m
+
+
 def proper_tokens(text: str, found: list[RecognizerResult], allow: set[str], lang) -> list[RecognizerResult]:
     """The capitalised-token rule for a language without an NER model: a capitalised word that no detector took is
     a proper noun when it is inside a sentence and not a common word of the language (wordfreq Zipf frequency below
@@ -182,13 +192,8 @@ def proper_tokens(text: str, found: list[RecognizerResult], allow: set[str], lan
     names = name_gazetteer(lang.faker_locale)
     places = {w.casefold() for w in lang.place_words}
     titles = {w.casefold().rstrip(".") for w in lang.titles} | {"dr", "prof"}
-    taken = sorted((r.start, r.end) for r in found)
-    out, i = [], 0
-    for m in _CAPITALISED.finditer(text):
-        while i < len(taken) and taken[i][1] <= m.start():
-            i += 1
-        if i < len(taken) and taken[i][0] < m.end():
-            continue
+    out = []
+    for m in untaken(_CAPITALISED, text, found):
         word = m.group(0)
         key = word.casefold()
         if key in allow or key in titles or len(word) < 2 or word.isupper() and len(word) <= 3:
@@ -225,13 +230,8 @@ def strict_tokens(text: str, found: list[RecognizerResult], allow: set[str], min
 
     from wordfreq import zipf_frequency
 
-    taken = sorted((r.start, r.end) for r in found)
-    out, i = [], 0
-    for m in _WORD.finditer(text):
-        while i < len(taken) and taken[i][1] <= m.start():
-            i += 1
-        if i < len(taken) and taken[i][0] < m.end():
-            continue  # already replaced
+    out = []
+    for m in untaken(_WORD, text, found):
         word = m.group(0)
         key = word.casefold()
         if key in allow or key in _CALENDAR:
