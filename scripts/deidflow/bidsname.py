@@ -179,6 +179,15 @@ def default_suffix(relpath: str) -> str | None:
     return None
 
 
+def withhold_misnamed(writer, relpath: str, record: SubjectRecord, error: BidsNameError, log=None) -> None:
+    """Withhold an input whose file name gives no release name (`plan_names` returned `error` for it): the manifest
+    and the log name it by `report_path`, never by its original name."""
+    label = report_path(relpath, record)
+    if log is not None:
+        log.warning("withheld %s: file name: %s", label, error)
+    writer.withhold(label, f"file name: {error}")
+
+
 def report_path(relpath: str, record: SubjectRecord | None = None) -> str:
     """A label for an input in manifests, logs and the report: its release path when it has one; otherwise its
     pseudonymized folders with every free-form part (a folder named by PatientID, a typed file name) replaced by `…`.

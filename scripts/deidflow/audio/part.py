@@ -8,7 +8,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
-from ..bidsname import BidsNameError, plan_names, report_path
+from ..bidsname import BidsNameError, plan_names, withhold_misnamed
 from ..parts import PartWriter
 from ..subjects import SubjectRecord, pseudonymize_path
 from .config import AudioConfig
@@ -84,10 +84,8 @@ def process_subject(inputs: Iterable[str | os.PathLike], bids_dir: str | os.Path
         metrics["files"] += 1
         rel = names[relpath]
         if isinstance(rel, BidsNameError):
-            label = report_path(relpath, record)
-            writer.withhold(label, f"file name: {rel}")
+            withhold_misnamed(writer, relpath, record, rel, log)
             metrics["withheld"] += 1
-            log.warning("withheld %s: file name: %s", label, rel)
             continue
         if cfg.standalone == "drop":
             writer.withhold(rel, "audio.standalone is drop: voice recordings are not released")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..parts import PartWriter
-from ..bidsname import BidsNameError, plan_names, report_path
+from ..bidsname import BidsNameError, plan_names, withhold_misnamed
 from ..subjects import SubjectRecord, pseudonymize_path
 from .config import MediaConfig
 from .faces import FaceBlurrer
@@ -81,10 +81,8 @@ def deidentify_media(kind: str, inputs: Iterable[str | os.PathLike], bids_dir: s
         rel = names[relpath]
         metrics["files"] += 1
         if isinstance(rel, BidsNameError):
-            label = report_path(relpath, record)
-            writer.withhold(label, f"file name: {rel}")
+            withhold_misnamed(writer, relpath, record, rel, log)
             metrics["withheld"] += 1
-            log.warning("withheld %s: file name: %s", label, rel)
             continue
         dst = writer.path(rel)
         try:

@@ -402,7 +402,7 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
     """De-identify one subject's transcripts into a PartWriter: released under pseudonymized names, or withheld.
     `extra_items` are more of the subject's known identifiers (e.g. from its DICOM headers, `dicom_items`);
     `language` is the subject's own (`subject_language`), else the study's `text.language`."""
-    from ..bidsname import BidsNameError, plan_names, report_path
+    from ..bidsname import BidsNameError, plan_names, withhold_misnamed
     from ..risk.leaks import Scanner, build_needles
     from .engine import analyzer, model_for
     from .languages import get
@@ -421,9 +421,7 @@ def deidentify_subject(inputs: Iterable[str], bids_dir: str, record, identifiers
     for relpath, path in sorted(sources.items()):
         rel = names[relpath]
         if isinstance(rel, BidsNameError):
-            label = report_path(relpath, record)
-            log.warning("withheld %s: file name: %s", label, rel)
-            writer.withhold(label, f"file name: {rel}")
+            withhold_misnamed(writer, relpath, record, rel, log)
             withheld += 1
             continue
         result = deidentify_bytes(Path(path).read_bytes(), rel, engine, deny, check, surrogates, cfg, lang.code)
