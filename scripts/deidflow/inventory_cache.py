@@ -14,6 +14,7 @@ The cache holds original labels in paths, so it lives in the work folder (the se
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -23,11 +24,13 @@ from collections import Counter
 from pathlib import Path
 
 from .discovery import InputFile, walk_tree
+from .io import atomic_write_text
 
 FORMAT = "deidflow-inventory-cache/1"
 RACY_NS = 2_000_000_000  # folders changed this close to the walk are not trusted
 
 
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """SHA-256 over the source of the deidflow package: a change to the classification (or any other code) empties the
     cache. The whole package, not the modules loaded, so every process that reads the cache computes the same key."""
@@ -74,12 +77,7 @@ def _save(path: Path, root: str, files: list[InputFile], hidden: Counter, folder
     data = {"format": FORMAT, "root": root, "code": code_version(), "folders": folders, "signature": signature,
             "hidden": dict(hidden),
             "files": [[f.relpath, f.kind, f.subject, f.session, f.reason] for f in files]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out, separators=(",", ":"))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, separators=(",", ":")), mode=0o600)
 
 
 class CachedWalk:
